@@ -1,0 +1,161 @@
+"""Append to the audit log in the caller's transaction, checkpoint it, and verify it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from safeconduct.audit.policy import (
+    GENESIS_HASH,
+    EntryFields,
+    SignedMark,
+    Verdict,
+    check_chain,
+    check_checkpoints,
+    check_head,
+    checkpoint_message,
+    encode_signature,
+    entry_hash,
+    head_message,
+)
+from safeconduct.audit.tags import AuditAction
+from safeconduct.security.signing import Signer
+
+HEAD_ID = 1
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class AuditLog:
+    """The audit log of one store, signing with the service key."""
+
+    def __init__(self, signer: Signer, checkpoint_every: int = 100) -> None:
+        self.signer = signer
+        self.checkpoint_every = checkpoint_every
+
+    def _locked_head(self, session: Session) -> AuditHead:
+        # FOR UPDATE serialises appenders on PostgreSQL; SQLite writers are already
+        # serialised by BEGIN IMMEDIATE (see db.py).
+        head = session.scalars(
+            select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+        ).one_or_none()
+        if head is None:
+            head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
+            session.add(head)
+        return head
+
+    def record(
+        self,
+        session: Session,
+        *,
+        actor: str,
+        action: AuditAction,
+        subject_type: str,
+        subject_id: str | None = None,
+        purpose: str | None = None,
+    ) -> AuditEntry:
+        """Append an entry in the caller's transaction: it lands with the change or not at all."""
+        head = self._locked_head(session)
+        fields = EntryFields(
+            head.seq + 1,
+            _now_text(),
+            actor,
+            action.value,
+            subject_type,
+            subject_id,
+            purpose,
+            head.hash,
+        )
+        entry = AuditEntry(
+            seq=fields.seq,
+            at=fields.at,
+            actor=actor,
+            action=fields.action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            purpose=purpose,
+            prev_hash=fields.prev_hash,
+            hash=entry_hash(fields),
+        )
+        session.add(entry)
+        self._sign_head(head, entry.seq, entry.hash)
+        if entry.seq % self.checkpoint_every == 0:
+            self._add_checkpoint(session, entry.seq, entry.hash)
+        session.flush()
+        return entry
+
+    def _sign_head(self, head: AuditHead, seq: int, entry_hash_: str) -> None:
+        head.seq, head.hash = seq, entry_hash_
+        head.key_id = self.signer.key_id
+        head.signature = encode_signature(self.signer.sign(head_message(seq, entry_hash_)))
+
+    def _add_checkpoint(self, session: Session, seq: int, head_hash: str) -> AuditCheckpoint:
+        signature = encode_signature(self.signer.sign(checkpoint_message(seq, head_hash)))
+        checkpoint = AuditCheckpoint(
+            seq=seq,
+            head_hash=head_hash,
+            signed_at=_now_text(),
+            key_id=self.signer.key_id,
+            signature=signature,
+        )
+        session.add(checkpoint)
+        return checkpoint
+
+    def checkpoint(self, session: Session) -> AuditCheckpoint | None:
+        """Sign a checkpoint at the current head now; None for an empty log."""
+        head = self._locked_head(session)
+        if head.seq == 0:
+            return None
+        existing = session.get(AuditCheckpoint, head.seq)
+        if existing is not None:
+            return existing
+        checkpoint = self._add_checkpoint(session, head.seq, head.hash)
+        session.flush()
+        return checkpoint
+
+
+def _entries(session: Session) -> Iterator[tuple[EntryFields, str]]:
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
+    for e in session.scalars(stmt):
+        yield (
+            EntryFields(
+                e.seq, e.at, e.actor, e.action, e.subject_type, e.subject_id, e.purpose, e.prev_hash
+            ),
+            e.hash,
+        )
+
+
+def verify(session: Session, public: Ed25519PublicKey) -> Verdict:
+    """Check every entry, the signed head and every checkpoint; name the first bad entry."""
+    marks = [
+        SignedMark(c.seq, c.head_hash, c.key_id, c.signature)
+        for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))
+    ]
+    verdict, hashes, last_hash = check_chain(_entries(session), {m.seq for m in marks})
+    if not verdict.ok:
+        return verdict
+    head_row = session.get(AuditHead, HEAD_ID)
+    head = (
+        None
+        if head_row is None
+        else SignedMark(head_row.seq, head_row.hash, head_row.key_id, head_row.signature)
+    )
+    problem = check_head(verdict.entries, last_hash, head, public)
+    if problem is None:
+        problem = check_checkpoints(marks, hashes, public)
+    if problem is not None:
+        return Verdict(False, verdict.entries, problem, verdict.entries + 1)
+    return verdict
+
+
+def list_entries(session: Session, *, offset: int = 0, limit: int = 50) -> list[AuditEntry]:
+    """Return entries newest first."""
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
+    return list(session.scalars(stmt))

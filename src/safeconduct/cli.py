@@ -1,0 +1,186 @@
+"""The `safeconduct` command: demo, serve, db, keys, audit, trace."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from safeconduct import migrate
+from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
+from safeconduct.runtime import Runtime, open_runtime
+from safeconduct.security.keys import FileKeyProvider, KeyProviderError
+from safeconduct.security.signing import SigningKeyError
+
+app = typer.Typer(
+    help="Safe Conduct: the registry that keeps the promises made to those who surrender.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="Key-encryption keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+
+console = Console(stderr=True)
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (or SAFECONDUCT_DB_URL).")]
+
+
+def _settings(db: str | None, *, demo: bool = False) -> Settings:
+    overrides: dict[str, object] = {}
+    if db is not None:
+        overrides["db_url"] = db
+    if demo:
+        overrides["demo"] = True
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _runtime(settings: Settings) -> Runtime:
+    try:
+        return open_runtime(settings)
+    except (SettingsError, KeyProviderError, SigningKeyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _serve(rt: Runtime, host: str, port: int) -> None:
+    import uvicorn
+
+    from safeconduct.logging import configure_logging
+    from safeconduct.web.app import create_app
+
+    configure_logging()
+    uvicorn.run(create_app(rt), host=host, port=port, access_log=False, log_config=None)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the schema; running it twice changes nothing."""
+    url = _settings(db).db_url
+    migrate.upgrade(url)
+    console.print("schema is up to date")
+
+
+@db_app.command("check")
+def db_check(db: DbOption = None) -> None:
+    """Fail if the models and the migrations disagree."""
+    migrate.check(_settings(db).db_url)
+    console.print("models and migrations agree")
+
+
+@app.command()
+def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API and the operator UI."""
+    settings = _settings(db)
+    migrate.upgrade(settings.db_url)
+    _serve(_runtime(settings), host, port)
+
+
+@app.command()
+def demo(
+    db: Annotated[str, typer.Option("--db", help="Database URL.")] = DEFAULT_DB_URL.replace(
+        "safeconduct.db", "safeconduct-demo.db"
+    ),
+    people: Annotated[int, typer.Option(min=0, max=1_000_000)] = 300,
+    seed: int = 7,
+    seed_only: Annotated[bool, typer.Option("--seed-only", help="Fill and exit.")] = False,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Fill a database with synthetic people and serve it."""
+    from safeconduct.demo.seed import seed as seed_store
+
+    settings = _settings(db, demo=True)
+    migrate.upgrade(settings.db_url)
+    rt = _runtime(settings)
+    with Progress(console=console, transient=False) as progress:
+        task = progress.add_task("synthetic people", total=people)
+        seed_store(rt, people=people, seed_value=seed, progress=lambda n: progress.advance(task, n))
+    console.print(f"[green]{people}[/green] synthetic people in {settings.db_url}")
+    if seed_only:
+        rt.close()
+        return
+    console.print(f"Safe Conduct demo: [bold]http://{host}:{port}/[/bold]")
+    console.print(
+        f"API: http://{host}:{port}/api/docs   health: http://{host}:{port}/api/v1/health"
+    )
+    _serve(rt, host, port)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    db: DbOption = None,
+    retire: Annotated[
+        bool, typer.Option(help="Forget key-encryption keys no longer in use.")
+    ] = False,
+) -> None:
+    """Add a new key-encryption key and re-wrap every data key under it."""
+    from safeconduct.audit.tags import AuditAction
+
+    rt = _runtime(_settings(db))
+    provider = rt.keyring.provider
+    if isinstance(provider, FileKeyProvider):
+        provider.add_new_current()
+    with rt.transaction() as session:
+        count = rt.keyring.rotate(session)
+        rt.audit.record(
+            session,
+            actor="cli",
+            action=AuditAction.KEYS_ROTATE,
+            subject_type="data_keys",
+            purpose=f"rewrapped {count} under {provider.current_id()}",
+        )
+        in_use = rt.keyring.kek_ids_in_use(session)
+    console.print(f"re-wrapped {count} data keys under {provider.current_id()}")
+    if retire and isinstance(provider, FileKeyProvider):
+        gone = provider.retire(in_use)
+        console.print(f"retired {len(gone)} key-encryption keys")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Exit 0 when the audit log is intact; otherwise name the first bad entry and exit 1."""
+    from safeconduct.audit.service import verify
+
+    rt = _runtime(_settings(db))
+    with rt.sessions() as session:
+        verdict = verify(session, rt.audit.signer.public)
+    if verdict.ok:
+        console.print(f"[green]audit log intact[/green]: {verdict.entries} entries")
+        return
+    console.print(f"[red]audit log damaged[/red]: {verdict.problem}")
+    if verdict.bad_seq is not None:
+        console.print(f"first bad entry: {verdict.bad_seq}")
+    raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(db: DbOption = None) -> None:
+    """Sign a checkpoint at the newest entry now."""
+    rt = _runtime(_settings(db))
+    with rt.transaction() as session:
+        mark = rt.audit.checkpoint(session)
+    console.print("log is empty" if mark is None else f"checkpoint at entry {mark.seq}")
+
+
+def _mount_tracing() -> None:
+    try:
+        from safeconduct.tracing.cli import trace_app
+    except ImportError:  # the tracing engine is optional at import time
+        return
+    app.add_typer(trace_app, name="trace")
+
+
+_mount_tracing()
+
+
+def main() -> None:
+    app(prog_name="safeconduct")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""One typed settings object, read from the environment when asked for, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_URL = "sqlite:///safeconduct.db"
+
+
+class SettingsError(ValueError):
+    """Raised when the configuration is unsafe or incomplete."""
+
+
+class Settings(BaseSettings):
+    """Safe Conduct settings; every field may come from `SAFECONDUCT_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFECONDUCT_", extra="ignore")
+
+    db_url: str = DEFAULT_DB_URL
+    # Demo mode may create its own keys beside the database; otherwise keys must exist:
+    # there is no built-in default key, so none can leak from the source.
+    demo: bool = False
+    # Key-encryption keys: a file of named keys, or `id:base64key,...` in the environment.
+    kek_file: Path | None = None
+    keks: SecretStr | None = None
+    # Ed25519 private key (PEM) that signs audit checkpoints; the public half is published.
+    signing_key_file: Path | None = None
+    audit_checkpoint_every: int = Field(default=100, ge=1, le=100_000)
+
+    def key_dir(self) -> Path:
+        """Return the folder where demo mode keeps the keys it creates."""
+        return demo_key_dir(self.db_url)
+
+
+def demo_key_dir(db_url: str) -> Path:
+    """Keep demo keys beside a SQLite file, or in the working folder for a server."""
+    prefix = "sqlite:///"
+    if db_url.startswith(prefix) and db_url != "sqlite:///:memory:":
+        db_path = Path(db_url[len(prefix) :])
+        return db_path.parent / (db_path.name + ".keys")
+    return Path(".safeconduct-keys")

@@ -1,0 +1,48 @@
+"""Custody in the API. Circumstances go in sealed and come out only through a sealed read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from safeconduct.custody.models import CustodyStatus
+from safeconduct.schemas_common import Name, ShortText
+
+
+class SurrenderMode(StrEnum):
+    VOLUNTARY = "voluntary"
+    CAPTURED = "captured"
+
+
+class Circumstances(BaseModel):
+    """The circumstances of surrender: the most secret facts Safe Conduct keeps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: SurrenderMode
+    place: ShortText | None = None
+    occurred_at: datetime | None = None
+    how: ShortText | None = None
+    request_id: ShortText | None = None
+
+
+class CustodyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: Name
+    since: date
+    place_of_internment: Name
+    circumstances: Circumstances
+
+
+class CustodyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+    id: str
+    person_id: str
+    since: date
+    place_of_internment: str
+    status: CustodyStatus
+    created_at: datetime

@@ -1,0 +1,21 @@
+"""Import every model so the metadata is complete (Alembic, `db check`)."""
+
+from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from safeconduct.custody.models import Custody
+from safeconduct.db import Base
+from safeconduct.intake.models import SurrenderRequest
+from safeconduct.people.models import Person
+from safeconduct.security.models import DataKey
+from safeconduct.web.models import Heartbeat
+
+__all__ = [
+    "AuditCheckpoint",
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "Custody",
+    "DataKey",
+    "Heartbeat",
+    "Person",
+    "SurrenderRequest",
+]

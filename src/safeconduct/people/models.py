@@ -1,0 +1,44 @@
+"""A person held: the identity GC III Art. 17 asks for, and what protection needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safeconduct.db import Base, IdMixin, utcnow
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
+class Person(IdMixin, Base):
+    """Art. 17 identity. Surname, given names, rank, date of birth and service number are
+    what a prisoner must give; every other field is voluntary."""
+
+    __tablename__ = "persons"
+
+    surname: Mapped[str] = mapped_column(String(200), index=True)
+    given_names: Mapped[str] = mapped_column(String(200))
+    # Patronymic, or father's first name where the naming custom has none.
+    patronymic: Mapped[str | None] = mapped_column(String(200))
+    # YYYY-MM-DD, YYYY-MM or YYYY: a prisoner may know only part of it.
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    place_of_birth: Mapped[str | None] = mapped_column(String(200))
+    rank: Mapped[str | None] = mapped_column(String(100))
+    service_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    sex: Mapped[str] = mapped_column(String(16), default=Sex.UNKNOWN.value)
+    # The power on which the person depends (GC III Art. 4), as a free name.
+    nationality: Mapped[str | None] = mapped_column(String(100))
+    # Full name as written in the person's own script, when the fields above are a transliteration.
+    name_original_script: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,103 @@
+"""Use cases for people: register, read, correct, erase. The caller commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeconduct.audit.service import AuditLog
+from safeconduct.audit.tags import AuditAction
+from safeconduct.db import utcnow
+from safeconduct.people.models import Person
+from safeconduct.people.schemas import PersonCreate, PersonUpdate
+from safeconduct.security.service import KeyOwner, Keyring
+
+ERASED = "[erased]"
+
+
+class NotFoundError(LookupError):
+    """No record with that id."""
+
+
+def person_owner(person_id: str) -> KeyOwner:
+    """The data key owner for a person's sealed values."""
+    return KeyOwner("person", person_id)
+
+
+def get(session: Session, *, person_id: str) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def get_or_raise(session: Session, *, person_id: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError(f"person {person_id} not found")
+    return person
+
+
+def list_(session: Session, *, offset: int = 0, limit: int = 50) -> list[Person]:
+    stmt = select(Person).order_by(Person.surname, Person.id).offset(offset).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def create(session: Session, *, audit: AuditLog, actor: str, person_in: PersonCreate) -> Person:
+    """Register a person and audit it."""
+    person = Person(**person_in.model_dump())
+    session.add(person)
+    session.flush([person])
+    audit.record(
+        session,
+        actor=actor,
+        action=AuditAction.PERSON_CREATE,
+        subject_type="person",
+        subject_id=person.id,
+    )
+    return person
+
+
+def update(
+    session: Session, *, audit: AuditLog, actor: str, person: Person, person_in: PersonUpdate
+) -> Person:
+    """Correct identity fields that were given; audit which fields changed, not their values."""
+    changes = person_in.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        setattr(person, name, value)
+    session.flush([person])
+    audit.record(
+        session,
+        actor=actor,
+        action=AuditAction.PERSON_UPDATE,
+        subject_type="person",
+        subject_id=person.id,
+        purpose="fields: " + ",".join(sorted(changes)),
+    )
+    return person
+
+
+def erase(
+    session: Session, *, keyring: Keyring, audit: AuditLog, actor: str, person: Person, reason: str
+) -> None:
+    """Erase a person: destroy their data key (sealed values everywhere, backups included)
+    and blank their identity."""
+    keyring.destroy(session, person_owner(person.id))
+    person.surname = person.given_names = ERASED
+    for name in (
+        "patronymic",
+        "date_of_birth",
+        "place_of_birth",
+        "rank",
+        "service_number",
+        "nationality",
+        "name_original_script",
+    ):
+        setattr(person, name, None)
+    person.erased_at = utcnow()
+    session.flush([person])
+    audit.record(
+        session,
+        actor=actor,
+        action=AuditAction.PERSON_ERASE,
+        subject_type="person",
+        subject_id=person.id,
+        purpose=reason,
+    )

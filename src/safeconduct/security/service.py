@@ -1,0 +1,126 @@
+"""The keyring: create, wrap, unwrap, rotate and destroy data keys; seal and open values."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeconduct.db import utcnow
+from safeconduct.security.keys import KeyProvider, new_key
+from safeconduct.security.models import DataKey
+from safeconduct.security.sealing import FieldRef, Sealed, SealError, open_bytes, seal_bytes
+
+_WRAP_NONCE = 12
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOwner:
+    """Whose data key seals a value: a person, or a request before its person exists."""
+
+    kind: str
+    id: str
+
+
+class ErasedError(SealError):
+    """The owner's data key was destroyed: the value is gone for good."""
+
+
+def _wrap_aad(key: DataKey) -> bytes:
+    return f"safeconduct/datakey/v1\x1f{key.id}\x1f{key.owner_type}\x1f{key.owner_id}".encode()
+
+
+class Keyring:
+    """Seal and open values with per-owner data keys wrapped by the provider's KEKs."""
+
+    def __init__(self, provider: KeyProvider) -> None:
+        self.provider = provider
+
+    def _wrap(self, key: DataKey, material: bytes) -> None:
+        kek_id = self.provider.current_id()
+        nonce = secrets.token_bytes(_WRAP_NONCE)
+        wrapped = AESGCM(self.provider.get(kek_id)).encrypt(nonce, material, _wrap_aad(key))
+        key.kek_id, key.wrapped = kek_id, nonce + wrapped
+
+    def _unwrap(self, key: DataKey) -> bytes:
+        if key.wrapped is None or key.kek_id is None:
+            raise ErasedError(
+                "the data key of this record was destroyed; its sealed values are erased"
+            )
+        kek = self.provider.get(key.kek_id)
+        try:
+            return AESGCM(kek).decrypt(
+                key.wrapped[:_WRAP_NONCE], key.wrapped[_WRAP_NONCE:], _wrap_aad(key)
+            )
+        except InvalidTag:
+            raise SealError(
+                f"data key does not unwrap with key-encryption key {key.kek_id!r}"
+            ) from None
+
+    def _find(self, session: Session, owner: KeyOwner) -> DataKey | None:
+        stmt = select(DataKey).where(DataKey.owner_type == owner.kind, DataKey.owner_id == owner.id)
+        return session.scalars(stmt).one_or_none()
+
+    def _material_for(self, session: Session, owner: KeyOwner) -> tuple[uuid.UUID, bytes]:
+        key = self._find(session, owner)
+        if key is None:
+            key = DataKey(id=str(uuid.uuid4()), owner_type=owner.kind, owner_id=owner.id)
+            material = new_key()
+            self._wrap(key, material)
+            session.add(key)
+            session.flush([key])
+            return uuid.UUID(key.id), material
+        return uuid.UUID(key.id), self._unwrap(key)
+
+    def seal(
+        self, session: Session, *, owner: KeyOwner, field: FieldRef, plaintext: bytes
+    ) -> Sealed:
+        """Seal plaintext under the owner's data key, creating the key on first use."""
+        key_id, material = self._material_for(session, owner)
+        return seal_bytes(plaintext, data_key=material, data_key_id=key_id, field=field)
+
+    def seal_json(
+        self, session: Session, *, owner: KeyOwner, field: FieldRef, value: Any
+    ) -> Sealed:
+        """Seal a JSON-serialisable value."""
+        data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return self.seal(session, owner=owner, field=field, plaintext=data)
+
+    def open(self, session: Session, *, sealed: Sealed, field: FieldRef) -> bytes:
+        """Open a sealed value. Internal: callers outside this package use `reveal`."""
+        key = session.get(DataKey, str(sealed.data_key_id))
+        if key is None:
+            raise SealError(f"sealed value in {field.table}.{field.column} has no data key")
+        return open_bytes(sealed, data_key=self._unwrap(key), field=field)
+
+    def rotate(self, session: Session) -> int:
+        """Re-wrap every live data key under the current KEK; ciphertexts stay as they are."""
+        current = self.provider.current_id()
+        stmt = select(DataKey).where(DataKey.wrapped.is_not(None), DataKey.kek_id != current)
+        count = 0
+        for key in session.scalars(stmt):
+            self._wrap(key, self._unwrap(key))
+            count += 1
+        session.flush()
+        return count
+
+    def kek_ids_in_use(self, session: Session) -> set[str]:
+        """Return the KEK ids still wrapping a live data key."""
+        stmt = select(DataKey.kek_id).where(DataKey.wrapped.is_not(None)).distinct()
+        return {k for k in session.scalars(stmt) if k is not None}
+
+    def destroy(self, session: Session, owner: KeyOwner) -> bool:
+        """Destroy the owner's data key; return whether there was one to destroy."""
+        key = self._find(session, owner)
+        if key is None or key.wrapped is None:
+            return False
+        key.wrapped, key.kek_id, key.destroyed_at = None, None, utcnow()
+        session.flush([key])
+        return True

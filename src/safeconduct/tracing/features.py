@@ -1,0 +1,96 @@
+"""Turn registry and inquiry rows into the columns the linkage model compares.
+
+Normalisation happens here, in Python, once per row, so the model itself
+only runs plain equality, distance and date arithmetic that every SQL
+engine has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from safeconduct.tracing.dates import PartialDate
+from safeconduct.tracing.matcher import InquiryRow, RegistryRow
+from safeconduct.tracing.names import skeleton, word_skeleton
+from safeconduct.tracing.person_names import given_key, patronymic_key, split_name
+
+# Column name -> type, in the order the table is built. Types are the
+# portable names used for both DuckDB (Arrow) and Spark schemas.
+COLUMNS: dict[str, str] = {
+    "unique_id": "string",
+    "surname": "string",
+    "given": "string",
+    "sn_sk": "string",
+    "gn_sk": "string",
+    "gn_key": "string",
+    "pair_key": "string",
+    "pat_key": "string",
+    "pat_init": "string",
+    "pat_is_init": "int",
+    "dob": "string",
+    "dob_y": "int",
+    "dob_m": "int",
+    "dob_d": "int",
+    "dob_days": "int",
+}
+
+
+def _or_none(value: str) -> str | None:
+    return value or None
+
+
+def _name_columns(surname: str, given: str, patronymic: str) -> dict[str, Any]:
+    name = split_name(surname, given, patronymic)
+    first_given = name.given.split(" ")[0]
+    sn_sk, gn_sk = skeleton(name.surname), word_skeleton(first_given)
+    pat_key = patronymic_key(name.patronymic.split(" ")[0]) if name.patronymic else ""
+    pair = "|".join(sorted((sn_sk, gn_sk))) if sn_sk and gn_sk else ""
+    return {
+        "surname": _or_none(name.surname),
+        "given": _or_none(name.given),
+        "sn_sk": _or_none(sn_sk),
+        "gn_sk": _or_none(gn_sk),
+        "gn_key": _or_none(given_key(first_given) if first_given else ""),
+        "pair_key": _or_none(pair),
+        "pat_key": None if name.patronymic_is_initial else _or_none(pat_key),
+        "pat_init": _or_none(pat_key[:1]),
+        "pat_is_init": int(name.patronymic_is_initial),
+    }
+
+
+def feature_record(
+    unique_id: str, surname: str, given: str, patronymic: str, dob: PartialDate
+) -> dict[str, Any]:
+    """Return the model columns for one person."""
+    record: dict[str, Any] = {"unique_id": unique_id}
+    record.update(_name_columns(surname, given, patronymic))
+    record.update(
+        dob=str(dob) if dob.is_full else None,
+        dob_y=dob.year,
+        dob_m=dob.month,
+        dob_d=dob.day,
+        dob_days=dob.epoch_day(),
+    )
+    return record
+
+
+def registry_features(rows: Iterable[RegistryRow]) -> Iterable[dict[str, Any]]:
+    """Yield model columns for registry rows."""
+    for r in rows:
+        yield feature_record(r.id, r.surname, r.given_name, r.patronymic, r.date_of_birth)
+
+
+def inquiry_features(rows: Iterable[InquiryRow]) -> Iterable[dict[str, Any]]:
+    """Yield model columns for inquiry rows."""
+    for q in rows:
+        yield feature_record(q.inquiry_id, q.surname, q.given_name, q.patronymic, q.date_of_birth)
+
+
+def to_columns(records: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Pivot records into one list per column, in ``COLUMNS`` order."""
+    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    for record in records:
+        for name, values in columns.items():
+            values.append(record[name])
+    return columns

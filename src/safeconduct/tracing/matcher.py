@@ -1,0 +1,77 @@
+"""The tracing matcher interface: rows in, ranked candidates out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from safeconduct.tracing.dates import PartialDate
+
+DEFAULT_TOP_K = 5
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRow:
+    """A person as the registry holds them (Art. 17 identity)."""
+
+    id: str
+    surname: str = ""
+    given_name: str = ""
+    patronymic: str = ""
+    date_of_birth: PartialDate = PartialDate()
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryRow:
+    """A person as a family asks for them."""
+
+    inquiry_id: str
+    surname: str = ""
+    given_name: str = ""
+    patronymic: str = ""
+    date_of_birth: PartialDate = PartialDate()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A registry record proposed for an inquiry, with its match probability."""
+
+    inquiry_id: str
+    id: str
+    score: float
+
+
+@runtime_checkable
+class Matcher(Protocol):
+    """Link family inquiries to registry records."""
+
+    def build_index(self, registry: Iterable[RegistryRow]) -> None:
+        """Load and prepare the registry; replaces any previous index."""
+
+    def match(
+        self,
+        inquiries: Iterable[InquiryRow],
+        *,
+        top_k: int = DEFAULT_TOP_K,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> list[Candidate]:
+        """Return at most ``top_k`` candidates per inquiry scoring ``>= threshold``.
+
+        Candidates are grouped by inquiry in input order, best first; scores are
+        calibrated probabilities in [0, 1].
+        """
+
+
+def rank(candidates: Iterable[Candidate], *, top_k: int, threshold: float) -> list[Candidate]:
+    """Keep the best ``top_k`` candidates per inquiry at or above ``threshold``."""
+    by_inquiry: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        if cand.score >= threshold:
+            by_inquiry.setdefault(cand.inquiry_id, []).append(cand)
+    ranked: list[Candidate] = []
+    for group in by_inquiry.values():
+        group.sort(key=lambda c: (-c.score, c.id))
+        ranked.extend(group[:top_k])
+    return ranked

@@ -1,0 +1,97 @@
+"""Split a person's name fields into surname, given name and patronymic keys.
+
+Families type names however they can: all in one field, patronymic in the
+given-name field, only its initial, Ukrainian forms of Russian names. This
+module turns the three raw fields into comparable keys; it never guesses
+which of surname and given name was swapped (the model scores that).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from safeconduct.tracing.names import word_skeleton, words
+
+_DATA_FILE = "given_name_equivalents.csv"
+# Skeleton endings of patronymics: -ovich/-evich/-ovych/-yovych, -ich, -ovna/-evna.
+_PATRONYMIC_ENDINGS = ("vaz", "vna")
+
+
+@dataclass(frozen=True, slots=True)
+class Equivalents:
+    """Lookups from a name skeleton to the skeleton of its Russian form."""
+
+    given: dict[str, str]
+    patronymic: dict[str, str]
+
+
+@cache
+def equivalents() -> Equivalents:
+    """Load the Russian/Ukrainian given-name and patronymic equivalents."""
+    text = resources.files("safeconduct.tracing").joinpath("data", _DATA_FILE).read_text("utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    given: dict[str, str] = {}
+    patronymic: dict[str, str] = {}
+    for row in csv.DictReader(lines):
+        _add_pair(given, row["russian"], row["ukrainian"])
+        _add_pair(patronymic, row["russian_patronymic"], row["ukrainian_patronymic"])
+    return Equivalents(given=given, patronymic=patronymic)
+
+
+def _add_pair(table: dict[str, str], russian: str, ukrainian: str) -> None:
+    key = word_skeleton(russian)
+    # The first row wins, so a name listed twice keeps one stable key.
+    table.setdefault(key, key)
+    table.setdefault(word_skeleton(ukrainian), table[key])
+
+
+def given_key(word: str) -> str:
+    """Return the key shared by every spelling and national form of a given name."""
+    sk = word_skeleton(word)
+    return equivalents().given.get(sk, sk)
+
+
+def patronymic_key(word: str) -> str:
+    """Return the key shared by every spelling and national form of a patronymic."""
+    sk = word_skeleton(word)
+    return equivalents().patronymic.get(sk, sk)
+
+
+def looks_like_patronymic(word: str) -> bool:
+    """Tell whether a word is shaped like a male or female patronymic."""
+    sk = word_skeleton(word)
+    if sk in equivalents().patronymic:
+        return True
+    return len(sk) > 4 and sk.endswith(_PATRONYMIC_ENDINGS)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonName:
+    """Canonical Latin words of a name, split into its three parts."""
+
+    surname: str
+    given: str
+    patronymic: str
+
+    @property
+    def patronymic_is_initial(self) -> bool:
+        """Tell whether only the patronymic's initial is known."""
+        return len(self.patronymic) == 1
+
+
+def split_name(surname: str, given: str, patronymic: str) -> PersonName:
+    """Split raw name fields into surname, given name and patronymic."""
+    sur, giv, pat = words(surname), words(given), words(patronymic)
+    if not giv and not pat and len(sur) > 1:
+        # Whole name in one field, written in the Russian order: surname first.
+        sur, giv = sur[:1], sur[1:]
+    if not pat and len(giv) > 1 and _is_patronymic_or_initial(giv[-1]):
+        giv, pat = giv[:-1], giv[-1:]
+    return PersonName(surname=" ".join(sur), given=" ".join(giv), patronymic=" ".join(pat))
+
+
+def _is_patronymic_or_initial(word: str) -> bool:
+    return len(word) == 1 or looks_like_patronymic(word)

@@ -1,0 +1,85 @@
+"""The FastAPI application factory: JSON API under /api/v1, errors that name the field."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from safeconduct import __version__
+from safeconduct.runtime import Runtime
+from safeconduct.web import health
+
+log = logging.getLogger("safeconduct.http")
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Never echo the input back: it may be a sealed value on its way in.
+    detail = [
+        {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", "invalid"))}
+        for e in exc.errors()
+    ]
+    return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        {"error": "http_error", "detail": exc.detail},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The type only: an exception message may hold data we must never show or log.
+    log.error("unhandled %s", type(exc).__name__)
+    return JSONResponse({"error": "internal_error", "detail": "internal error"}, status_code=500)
+
+
+async def _log_request(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    # Route templates only, never paths or query strings: a search term may be a name.
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    template = getattr(route, "path", "<unmatched>")
+    log.info(
+        "%s %s %s %.1fms",
+        request.method,
+        template,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    """Build the application around a runtime."""
+    app = FastAPI(
+        title="Safe Conduct",
+        version=__version__,
+        debug=False,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = rt
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.middleware("http")(_log_request)
+    app.include_router(health.router, prefix="/api/v1")
+    return app

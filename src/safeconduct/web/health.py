@@ -1,0 +1,42 @@
+"""`GET /api/v1/health`: 200 only when the store can be read and written."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from safeconduct.db import utcnow
+from safeconduct.web.deps import runtime
+from safeconduct.web.models import Heartbeat
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+    read: bool
+    write: bool
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def health(request: Request) -> JSONResponse:
+    """Read and write the store; answer 503 when either fails."""
+    rt = runtime(request)
+    read = write = False
+    try:
+        with rt.transaction() as session:
+            session.execute(select(func.count()).select_from(Heartbeat))
+            read = True
+            beat = session.get(Heartbeat, 1) or Heartbeat(id=1)
+            beat.beat_at = utcnow()
+            session.merge(beat)
+            session.flush()
+        write = True
+    except SQLAlchemyError:
+        pass
+    ok = read and write
+    body = Health(status="ok" if ok else "unavailable", read=read, write=write)
+    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
