@@ -14,39 +14,44 @@ from __future__ import annotations
 
 from typing import Any
 
-# Each level: (label, SQL condition, prior m). Null levels carry no m.
-_Level = tuple[str, str, float | None]
+# Each level: (label, SQL condition, prior m, prior u). Priors for u matter
+# only where the registry alone cannot show a level (an initial, a year-only
+# date, a swap): random sampling of registry pairs sets every other u.
+_Level = tuple[str, str, float, float | None]
 
 _NAME_LEVELS: tuple[_Level, ...] = (
-    ("exact Latin surname and given name",
-     "surname_l = surname_r AND given_l = given_r", 0.45),
+    # One level for exact and transliterated agreement: two different people
+    # share a name skeleton about as often as they share its spelling.
     ("same skeleton surname, equivalent given name",
-     "sn_sk_l = sn_sk_r AND gn_key_l = gn_key_r", 0.35),
+     "sn_sk_l = sn_sk_r AND gn_key_l = gn_key_r", 0.8, None),
     ("surname and given name swapped",
-     "sn_sk_l = gn_sk_r AND gn_sk_l = sn_sk_r", 0.05),
+     "sn_sk_l = gn_sk_r AND gn_sk_l = sn_sk_r", 0.05, 1e-5),
 )
 _PATRONYMIC_LEVELS: tuple[_Level, ...] = (
-    ("equivalent patronymic", "pat_key_l = pat_key_r", 0.85),
+    ("equivalent patronymic", "pat_key_l = pat_key_r", 0.85, None),
     ("patronymic initial agrees",
-     "pat_init_l = pat_init_r AND (pat_is_init_l = 1 OR pat_is_init_r = 1)", 0.1),
+     "pat_init_l = pat_init_r AND (pat_is_init_l = 1 OR pat_is_init_r = 1)", 0.1, 0.08),
 )
+# Date m values stay fixed: EM cannot tell a namesake with another birth date
+# from a match with a mistyped one, and would learn that dates do not matter.
 _DOB_LEVELS: tuple[_Level, ...] = (
-    ("exact date of birth", "dob_l = dob_r", 0.7),
+    ("exact date of birth", "dob_l = dob_r", 0.75, None),
     ("day and month swapped",
-     "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r", 0.05),
-    ("one day apart", "abs(dob_days_l - dob_days_r) <= 1", 0.05),
+     "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r", 0.04, 2e-5),
+    ("one day apart", "abs(dob_days_l - dob_days_r) <= 1", 0.05, 1.4e-4),
     ("year agrees, finer parts unknown on one side",
      "dob_y_l = dob_y_r AND (dob_d_l IS NULL OR dob_d_r IS NULL) "
-     "AND (dob_m_l IS NULL OR dob_m_r IS NULL OR dob_m_l = dob_m_r)", 0.1),
-    ("year and month agree", "dob_y_l = dob_y_r AND dob_m_l = dob_m_r", 0.03),
-    ("year agrees", "dob_y_l = dob_y_r", 0.03),
+     "AND (dob_m_l IS NULL OR dob_m_r IS NULL OR dob_m_l = dob_m_r)", 0.1, 0.025),
+    ("year and month agree", "dob_y_l = dob_y_r AND dob_m_l = dob_m_r", 0.02, None),
+    ("year agrees", "dob_y_l = dob_y_r", 0.02, None),
 )
+_DOB_ELSE_M = 0.02
 
 
-def _custom(label: str, sql: str, m: float | None) -> dict[str, Any]:
-    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
-    if m is not None:
-        level["m_probability"] = m
+def _custom(label: str, sql: str, m: float, u: float | None = None) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label, "m_probability": m}
+    if u is not None:
+        level["u_probability"] = u
     return level
 
 
@@ -96,7 +101,9 @@ def dob_comparison() -> Any:
 
     levels: list[Any] = [_null("dob_y_l IS NULL OR dob_y_r IS NULL")]
     levels += [_custom(*level) for level in _DOB_LEVELS]
-    levels.append(_else(0.04))
+    levels.append(_else(_DOB_ELSE_M))
+    for level in levels[1:]:
+        level["fix_m_probability"] = True
     return cl.CustomComparison(comparison_levels=levels, output_column_name="dob")
 
 

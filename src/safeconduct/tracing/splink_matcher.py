@@ -1,0 +1,126 @@
+"""The default matcher: a Splink Fellegi-Sunter model over normalised names."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from safeconduct.tracing import splink_model
+from safeconduct.tracing.engines import Engine, EngineName, make_engine
+from safeconduct.tracing.features import inquiry_features, registry_features, to_columns
+from safeconduct.tracing.matcher import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_TOP_K,
+    Candidate,
+    InquiryRow,
+    RegistryRow,
+)
+
+# Share of inquiries expected to concern someone in the registry; with the
+# registry size it sets the prior that a random pair is a match.
+PRIOR_SHARE_IN_REGISTRY = 0.5
+# Below this many inquiries EM has too few matches to learn from: keep the priors.
+MIN_INQUIRIES_FOR_EM = 300
+U_MAX_PAIRS = 1e6
+EM_MAX_PAIRS = 3e5
+SEED = 7
+
+_RANK_SQL = """
+WITH pairs AS (
+  SELECT
+    CASE WHEN source_dataset_l = 'inquiries' THEN unique_id_l ELSE unique_id_r END AS inquiry_id,
+    CASE WHEN source_dataset_l = 'inquiries' THEN unique_id_r ELSE unique_id_l END AS id,
+    match_probability AS score
+  FROM {{this}}
+), ranked AS (
+  SELECT inquiry_id, id, score,
+    row_number() OVER (PARTITION BY inquiry_id ORDER BY score DESC, id) AS rn
+  FROM pairs WHERE score >= {threshold}
+)
+SELECT inquiry_id, id, score FROM ranked WHERE rn <= {top_k}
+"""
+
+
+class SplinkMatcher:
+    """Match inquiries to the registry with Splink on DuckDB or Spark."""
+
+    def __init__(self, *, engine: EngineName | Engine = "duckdb", train_em: bool = True) -> None:
+        self._engine = make_engine(engine) if isinstance(engine, str) else engine
+        self._train_em = train_em
+        self._registry: Any = None
+        self._registry_size = 0
+        self._model: dict[str, Any] = {}
+        self._batches = itertools.count()
+        logging.getLogger("splink").setLevel(logging.WARNING)
+
+    def build_index(self, registry: Iterable[RegistryRow]) -> None:
+        """Normalise and load the registry, then estimate u by random sampling."""
+        from splink import Linker
+
+        columns = to_columns(registry_features(registry))
+        self._registry_size = len(columns["unique_id"])
+        self._registry = self._engine.load(
+            f"registry_{next(self._batches)}", columns, role="registry"
+        )
+        linker = Linker(
+            self._registry,
+            splink_model.settings(link_type="dedupe_only", prior=self._prior()),
+            log_level=None,
+        )
+        pairs = self._registry_size * (self._registry_size - 1) / 2
+        if pairs >= 1:
+            # u describes pairs of different people, which any two registry rows are.
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=min(U_MAX_PAIRS, pairs), seed=SEED
+            )
+        self._model = linker.misc.save_model_to_json()
+
+    def match(
+        self,
+        inquiries: Iterable[InquiryRow],
+        *,
+        top_k: int = DEFAULT_TOP_K,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> list[Candidate]:
+        """Return the best ``top_k`` candidates per inquiry scoring ``>= threshold``."""
+        rows = list(inquiries)
+        if not rows or self._registry is None or self._registry_size == 0:
+            return []
+        columns = to_columns(inquiry_features(rows))
+        name = f"inquiries_{next(self._batches)}"
+        table = self._engine.load(name, columns, role="inquiries")
+        linker = self._link_linker(table, len(rows))
+        predictions = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
+        sql = _RANK_SQL.format(threshold=float(threshold), top_k=int(top_k))
+        records = predictions.query_sql(sql).as_record_list()
+        order = {q.inquiry_id: i for i, q in enumerate(rows)}
+        cands = [Candidate(r["inquiry_id"], r["id"], float(r["score"])) for r in records]
+        cands.sort(key=lambda c: (order[c.inquiry_id], -c.score, c.id))
+        return cands
+
+    def close(self) -> None:
+        """Release the engine."""
+        self._engine.close()
+
+    def _prior(self) -> float:
+        return min(0.5, PRIOR_SHARE_IN_REGISTRY / max(self._registry_size, 1))
+
+    def _link_linker(self, inquiries: Any, count: int) -> Any:
+        from splink import Linker
+
+        model = copy.deepcopy(self._model)
+        model["link_type"] = "link_only"
+        model["probability_two_random_records_match"] = self._prior()
+        linker = Linker([self._registry, inquiries], model, log_level=None)
+        if self._train_em and count >= MIN_INQUIRIES_FOR_EM:
+            for rule in splink_model.em_training_rules():
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=EM_MAX_PAIRS
+                )
+        self._last_model = linker.misc.save_model_to_json()
+        return linker
