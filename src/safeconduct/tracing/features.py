@@ -12,7 +12,7 @@ from typing import Any
 
 from safeconduct.tracing.dates import PartialDate
 from safeconduct.tracing.matcher import InquiryRow, RegistryRow
-from safeconduct.tracing.names import skeleton, word_skeleton
+from safeconduct.tracing.names import coarse, skeleton, word_skeleton
 from safeconduct.tracing.person_names import given_key, patronymic_key, split_name
 
 # Column name -> type, in the order the table is built. Types are the
@@ -24,8 +24,11 @@ COLUMNS: dict[str, str] = {
     "sn_sk": "string",
     "gn_sk": "string",
     "gn_key": "string",
+    "sn_co": "string",
+    "gn_co": "string",
     "pair_key": "string",
     "pat_key": "string",
+    "pat_co": "string",
     "pat_init": "string",
     "pat_is_init": "int",
     "dob": "string",
@@ -44,17 +47,25 @@ def _name_columns(surname: str, given: str, patronymic: str) -> dict[str, Any]:
     name = split_name(surname, given, patronymic)
     first_given = name.given.split(" ")[0]
     sn_sk, gn_sk = skeleton(name.surname), word_skeleton(first_given)
+    gn_key = given_key(first_given) if first_given else ""
     pat_key = patronymic_key(name.patronymic.split(" ")[0]) if name.patronymic else ""
-    pair = "|".join(sorted((sn_sk, gn_sk))) if sn_sk and gn_sk else ""
+    if name.patronymic_is_initial:
+        pat_key = pat_key[:1]
+    # The unordered pair of name keys survives a swap of surname and given name.
+    pair = "|".join(sorted((coarse(sn_sk), coarse(gn_sk)))) if sn_sk and gn_sk else ""
+    full_pat = "" if name.patronymic_is_initial else pat_key
     return {
         "surname": _or_none(name.surname),
         "given": _or_none(name.given),
         "sn_sk": _or_none(sn_sk),
         "gn_sk": _or_none(gn_sk),
-        "gn_key": _or_none(given_key(first_given) if first_given else ""),
+        "gn_key": _or_none(gn_key),
+        "sn_co": _or_none(coarse(sn_sk)),
+        "gn_co": _or_none(coarse(gn_key)),
         "pair_key": _or_none(pair),
-        "pat_key": None if name.patronymic_is_initial else _or_none(pat_key),
-        "pat_init": _or_none(pat_key[:1]),
+        "pat_key": _or_none(full_pat),
+        "pat_co": _or_none(coarse(full_pat)),
+        "pat_init": _or_none(coarse(pat_key[:1])),
         "pat_is_init": int(name.patronymic_is_initial),
     }
 

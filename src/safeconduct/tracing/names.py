@@ -20,7 +20,11 @@ from functools import lru_cache
 
 # Letters only Ukrainian uses: a word holding one is transliterated as Ukrainian.
 _UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
-_WORD_SPLIT = re.compile(r"[^\w]+|_+")
+# Apostrophes and primes mark softness or separation inside a word (В'ячеслав,
+# Il'ya, Ilʹin): drop them rather than split there. Combining marks such as
+# the ALA-LC tie (t͡s) stay inside the word until the Latin step removes them.
+_APOSTROPHES = re.compile("['\u2019\u02bc\u02b9\u02ba\u2032\u2033\u0060\u00b4\"]")
+_WORD_SPLIT = re.compile(r"[^\w\u0300-\u036f]+|_+")
 _LATIN_WORD = re.compile(r"[a-z]+")
 
 
@@ -79,7 +83,7 @@ def _word_to_latin(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Split text into canonical Latin words, dropping punctuation and case."""
-    normalised = unicodedata.normalize("NFKC", text)
+    normalised = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text))
     parts = (_word_to_latin(w) for w in _WORD_SPLIT.split(normalised) if w)
     return [p for p in parts if p]
 
@@ -118,6 +122,15 @@ def word_skeleton(word: str) -> str:
     folded = _SOUND_PATTERN.sub(_fold_match, "".join(words(word)))
     # Doubled letters (Sergeev/Sergeyev, -skii/-sky) carry no information.
     return re.sub(r"(.)\1+", r"\1", folded)
+
+
+def coarse(key: str) -> str:
+    """Merge the guttural and sibilant classes of a skeleton.
+
+    German writes х as ``ch`` and French writes ш as ``ch``, while English uses
+    it for ч: no single reading is right, so the coarse key gives them up.
+    """
+    return key.replace("x", "z")
 
 
 def skeleton(text: str) -> str:

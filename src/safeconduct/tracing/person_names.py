@@ -78,8 +78,12 @@ class PersonName:
 
     @property
     def patronymic_is_initial(self) -> bool:
-        """Tell whether only the patronymic's initial is known."""
-        return len(self.patronymic) == 1
+        """Tell whether only the patronymic's initial is known.
+
+        Two letters count as an initial: one Cyrillic letter may take two
+        Latin ones (Я. -> Ya., Ю. -> Yu.).
+        """
+        return 0 < len(self.patronymic) <= 2
 
 
 def split_name(surname: str, given: str, patronymic: str) -> PersonName:
@@ -94,4 +98,4 @@ def split_name(surname: str, given: str, patronymic: str) -> PersonName:
 
 
 def _is_patronymic_or_initial(word: str) -> bool:
-    return len(word) == 1 or looks_like_patronymic(word)
+    return len(word) <= 2 or looks_like_patronymic(word)
