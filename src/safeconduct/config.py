@@ -17,7 +17,9 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """Safe Conduct settings; every field may come from `SAFECONDUCT_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="SAFECONDUCT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SAFECONDUCT_", extra="ignore", env_ignore_empty=True
+    )
 
     db_url: str = DEFAULT_DB_URL
     # Demo mode may create its own keys beside the database; otherwise keys must exist:

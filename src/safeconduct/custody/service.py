@@ -49,7 +49,7 @@ def create(
         circumstances=sealed,
     )
     session.add(custody)
-    session.flush([custody])
+    session.flush()
     audit.record(
         session,
         actor=actor,

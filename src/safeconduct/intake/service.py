@@ -57,7 +57,7 @@ def create(
         ),
     )
     session.add(request)
-    session.flush([request])
+    session.flush()
     audit.record(
         session,
         actor=actor,
@@ -80,7 +80,7 @@ def move(
     if not can_move(RequestStatus(request.status), status):
         raise TransitionError(f"status cannot change from {request.status} to {status.value}")
     request.status, request.status_changed_at = status.value, utcnow()
-    session.flush([request])
+    session.flush()
     audit.record(
         session,
         actor=actor,

@@ -44,7 +44,7 @@ def create(session: Session, *, audit: AuditLog, actor: str, person_in: PersonCr
     """Register a person and audit it."""
     person = Person(**person_in.model_dump())
     session.add(person)
-    session.flush([person])
+    session.flush()
     audit.record(
         session,
         actor=actor,
@@ -62,7 +62,7 @@ def update(
     changes = person_in.model_dump(exclude_unset=True)
     for name, value in changes.items():
         setattr(person, name, value)
-    session.flush([person])
+    session.flush()
     audit.record(
         session,
         actor=actor,
@@ -92,7 +92,7 @@ def erase(
     ):
         setattr(person, name, None)
     person.erased_at = utcnow()
-    session.flush([person])
+    session.flush()
     audit.record(
         session,
         actor=actor,

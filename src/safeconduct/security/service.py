@@ -75,7 +75,7 @@ class Keyring:
             material = new_key()
             self._wrap(key, material)
             session.add(key)
-            session.flush([key])
+            session.flush()
             return uuid.UUID(key.id), material
         return uuid.UUID(key.id), self._unwrap(key)
 
@@ -122,5 +122,5 @@ class Keyring:
         if key is None or key.wrapped is None:
             return False
         key.wrapped, key.kek_id, key.destroyed_at = None, None, utcnow()
-        session.flush([key])
+        session.flush()
         return True

@@ -1,0 +1,43 @@
+# Safe Conduct: the two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB := var/demo.db
+
+.PHONY: demo test lint typecheck pytest bench-tracing clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+## demo: a fresh SQLite store of synthetic people, served on http://127.0.0.1:8000
+demo: $(VENV)/.installed
+	mkdir -p var
+	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).keys
+	$(BIN)/safeconduct demo --db sqlite:///$(DEMO_DB) --people 300
+
+## test: lint, type-check, and the whole suite (PostgreSQL too when SAFECONDUCT_TEST_PG_URL is set)
+test: lint typecheck pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy src
+
+pytest: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+bench-tracing: $(VENV)/.dev-installed
+	$(BIN)/python bench/tracing.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

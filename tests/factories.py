@@ -1,0 +1,68 @@
+"""Build records through the public services, with values tests can look for."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from safeconduct.custody import service as custody_service
+from safeconduct.custody.models import Custody
+from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
+from safeconduct.intake import service as intake_service
+from safeconduct.intake.models import Channel, SurrenderRequest
+from safeconduct.intake.schemas import SurrenderRequestCreate
+from safeconduct.people import service as people_service
+from safeconduct.people.models import Person
+from safeconduct.people.schemas import PersonCreate
+from safeconduct.runtime import Runtime
+
+ACTOR = "test:factory"
+
+
+def add_person(rt: Runtime, surname: str = "KOVALENKO", **fields: str) -> Person:
+    with rt.transaction() as s:
+        return people_service.create(
+            s,
+            audit=rt.audit,
+            actor=ACTOR,
+            person_in=PersonCreate(
+                surname=surname, given_names=fields.pop("given_names", "Petro"), **fields
+            ),
+        )
+
+
+def add_custody(
+    rt: Runtime,
+    person: Person,
+    *,
+    place: str = "river crossing",
+    how: str = "white flag",
+    mode: SurrenderMode = SurrenderMode.VOLUNTARY,
+) -> Custody:
+    with rt.transaction() as s:
+        return custody_service.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=ACTOR,
+            custody_in=CustodyCreate(
+                person_id=person.id,
+                since=date(2026, 3, 1),
+                place_of_internment="Camp 1",
+                circumstances=Circumstances(mode=mode, place=place, how=how),
+            ),
+        )
+
+
+def add_request(
+    rt: Runtime, *, contact: str = "+000 111", content: str = "I surrender"
+) -> SurrenderRequest:
+    with rt.transaction() as s:
+        return intake_service.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=ACTOR,
+            request_in=SurrenderRequestCreate(
+                channel=Channel.WEB_FORM, contact=contact, content=content
+            ),
+        )

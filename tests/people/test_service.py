@@ -1,0 +1,64 @@
+"""People: Art. 17 identity, partial dates, audited corrections that log no values."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from safeconduct.audit.models import AuditEntry
+from safeconduct.people import service
+from safeconduct.people.policy import check_partial_date
+from safeconduct.people.schemas import PersonCreate, PersonUpdate
+from safeconduct.runtime import Runtime
+from tests.factories import add_person
+
+
+@pytest.mark.parametrize("value", ["1990-02-28", "1990-02", "1990", "2000-02-29"])
+def test_partial_dates_are_accepted(value: str) -> None:
+    assert check_partial_date(value) == value
+
+
+@pytest.mark.parametrize("value", ["1990-02-30", "1990-13", "90", "1990/02/01", "1800", ""])
+def test_impossible_dates_are_refused(value: str) -> None:
+    with pytest.raises(ValueError, match=r"date|must|year"):
+        check_partial_date(value)
+
+
+@given(st.text(max_size=12))
+def test_partial_date_check_never_fails_unexpectedly(value: str) -> None:
+    with contextlib.suppress(ValueError):
+        check_partial_date(value)
+
+
+def test_person_schema_names_the_bad_field() -> None:
+    with pytest.raises(ValidationError) as caught:
+        PersonCreate(surname=" ", given_names="Ivan", date_of_birth="1990-02-30")
+    assert {e["loc"][0] for e in caught.value.errors()} == {"surname", "date_of_birth"}
+
+
+def test_a_correction_is_audited_without_the_values(rt: Runtime) -> None:
+    person = add_person(rt, surname="BEFORE")
+    with rt.transaction() as s:
+        row = service.get_or_raise(s, person_id=person.id)
+        service.update(
+            s,
+            audit=rt.audit,
+            actor="t",
+            person=row,
+            person_in=PersonUpdate(surname="AFTERVALUE", rank="sergeant"),
+        )
+    with rt.sessions() as s:
+        assert service.get_or_raise(s, person_id=person.id).surname == "AFTERVALUE"
+        last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert last is not None
+    assert last.purpose == "fields: rank,surname"
+
+
+def test_unknown_person_raises_not_found(rt: Runtime) -> None:
+    with rt.sessions() as s, pytest.raises(service.NotFoundError):
+        service.get_or_raise(s, person_id="no-such-id")
