@@ -41,13 +41,15 @@ class DuckDBEngine:
 
     def load(self, name: str, columns: dict[str, list[Any]], *, role: str) -> Any:
         """Load a column table as ``name``; Splink labels its rows with ``role``."""
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         types = {"string": pa.string(), "int": pa.int64()}
         schema = pa.schema([(col, types[kind]) for col, kind in COLUMNS.items()])
         table = pa.Table.from_pydict(columns, schema=schema)
         self._con.register(f"{name}_arrow", table)
-        self._con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
+        # The name is made by the matcher, never taken from input.
+        sql = f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{name}_arrow"'  # noqa: S608
+        self._con.execute(sql)
         self._con.unregister(f"{name}_arrow")
         return self.db_api.register(name, dataset_display_name=role, table_name=name)
 
@@ -82,14 +84,15 @@ class SparkEngine:
 
         self._owns_session = spark is None
         self._spark = spark if spark is not None else local_spark_session()
-        self.db_api = SparkAPI(spark_session=self._spark)
+        self.db_api = SparkAPI(spark_session=self._spark)  # type: ignore[no-untyped-call]
 
     def load(self, name: str, columns: dict[str, list[Any]], *, role: str) -> Any:
         """Load a column table as ``name``; Splink labels its rows with ``role``."""
-        from pyspark.sql import types as T
+        from pyspark.sql import types as spark_types
 
-        kinds = {"string": T.StringType(), "int": T.LongType()}
-        schema = T.StructType([T.StructField(c, kinds[k], True) for c, k in COLUMNS.items()])
+        kinds = {"string": spark_types.StringType(), "int": spark_types.LongType()}
+        fields = [spark_types.StructField(c, kinds[k], True) for c, k in COLUMNS.items()]
+        schema = spark_types.StructType(fields)
         rows = list(zip(*(columns[c] for c in COLUMNS), strict=True))
         frame = self._spark.createDataFrame(rows, schema=schema)
         frame.createOrReplaceTempView(name)

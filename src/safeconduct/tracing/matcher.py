@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from safeconduct.tracing.dates import PartialDate
@@ -20,7 +20,7 @@ class RegistryRow:
     surname: str = ""
     given_name: str = ""
     patronymic: str = ""
-    date_of_birth: PartialDate = PartialDate()
+    date_of_birth: PartialDate = field(default_factory=PartialDate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class InquiryRow:
     surname: str = ""
     given_name: str = ""
     patronymic: str = ""
-    date_of_birth: PartialDate = PartialDate()
+    date_of_birth: PartialDate = field(default_factory=PartialDate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,17 @@ from safeconduct.tracing.matcher import (
 )
 
 # Share of inquiries expected to concern someone in the registry; with the
-# registry size it sets the prior that a random pair is a match.
+# registry size it sets the prior that a random pair is a match. A small
+# registry is still searched on behalf of a large population: families ask
+# about people who may be held elsewhere, so the prior never exceeds that of
+# a registry of MIN_POPULATION people.
 PRIOR_SHARE_IN_REGISTRY = 0.5
+MIN_POPULATION = 10_000
 # Below this many inquiries EM has too few matches to learn from: keep the priors.
 MIN_INQUIRIES_FOR_EM = 300
+# Below this many registry rows a random sample says more about the few names
+# present than about people in general: keep the prior u values.
+MIN_REGISTRY_FOR_U = 2000
 U_MAX_PAIRS = 1e6
 EM_MAX_PAIRS = 3e5
 SEED = 7
@@ -70,9 +77,9 @@ class SplinkMatcher:
             splink_model.settings(link_type="dedupe_only", prior=self._prior()),
             log_level=None,
         )
-        pairs = self._registry_size * (self._registry_size - 1) / 2
-        if pairs >= 1:
+        if self._registry_size >= MIN_REGISTRY_FOR_U:
             # u describes pairs of different people, which any two registry rows are.
+            pairs = self._registry_size * (self._registry_size - 1) / 2
             linker.training.estimate_u_using_random_sampling(
                 max_pairs=min(U_MAX_PAIRS, pairs), seed=SEED
             )
@@ -108,7 +115,7 @@ class SplinkMatcher:
         self._engine.close()
 
     def _prior(self) -> float:
-        return min(0.5, PRIOR_SHARE_IN_REGISTRY / max(self._registry_size, 1))
+        return PRIOR_SHARE_IN_REGISTRY / max(self._registry_size, MIN_POPULATION)
 
     def _link_linker(self, inquiries: Any, count: int) -> Any:
         from splink import Linker

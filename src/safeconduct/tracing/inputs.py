@@ -1,0 +1,102 @@
+"""Read registry and inquiry CSV files, naming the row and column of any fault."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from safeconduct.tracing.dates import PartialDate, PartialDateError
+from safeconduct.tracing.matcher import Candidate, InquiryRow, RegistryRow
+
+REGISTRY_COLUMNS = ("id", "surname", "given_name", "patronymic", "date_of_birth")
+INQUIRY_COLUMNS = ("inquiry_id", "surname", "given_name", "patronymic", "date_of_birth")
+OUTPUT_COLUMNS = ("inquiry_id", "id", "score")
+# Longer fields are not names; refusing them keeps a hostile file from eating memory.
+MAX_FIELD = 400
+
+T = TypeVar("T")
+
+
+class InputFormatError(ValueError):
+    """A malformed input, located by source, row and column."""
+
+    def __init__(self, source: str, row: int | None, column: str | None, message: str) -> None:
+        where = source + (f", row {row}" if row else "")
+        where += f", column '{column}'" if column else ""
+        super().__init__(f"{where}: {message}")
+        self.source, self.row, self.column = source, row, column
+
+
+def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    # utf-8-sig drops a byte-order mark if there is one.
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise InputFormatError(path.name, 1, None, "empty file, expected a header") from None
+        for col in columns:
+            if col not in header:
+                raise InputFormatError(path.name, 1, col, "column is missing from the header")
+        index = {col: header.index(col) for col in columns}
+        for values in reader:
+            row = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            yield row, {col: _field(values, i, path.name, row, col) for col, i in index.items()}
+
+
+def _field(values: list[str], i: int, source: str, row: int, column: str) -> str:
+    if i >= len(values):
+        raise InputFormatError(source, row, column, "value is missing (too few fields)")
+    value = values[i].strip()
+    if len(value) > MAX_FIELD:
+        raise InputFormatError(source, row, column, f"longer than {MAX_FIELD} characters")
+    return value
+
+
+def _read(
+    path: Path, columns: tuple[str, ...], build: Callable[[dict[str, str], PartialDate], T]
+) -> list[T]:
+    key = columns[0]
+    seen: set[str] = set()
+    rows: list[T] = []
+    try:
+        for row, rec in _records(path, columns):
+            if not rec[key]:
+                raise InputFormatError(path.name, row, key, "identifier is empty")
+            if rec[key] in seen:
+                raise InputFormatError(path.name, row, key, f"duplicate identifier {rec[key]!r}")
+            seen.add(rec[key])
+            try:
+                dob = PartialDate.parse(rec["date_of_birth"])
+            except PartialDateError as exc:
+                raise InputFormatError(path.name, row, "date_of_birth", str(exc)) from None
+            rows.append(build(rec, dob))
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(path.name, None, None, f"not UTF-8 ({exc.reason})") from None
+    except csv.Error as exc:
+        raise InputFormatError(path.name, None, None, f"not a CSV file ({exc})") from None
+    return rows
+
+
+def read_registry(path: Path) -> list[RegistryRow]:
+    """Read a registry CSV (id, surname, given_name, patronymic, date_of_birth)."""
+    return _read(path, REGISTRY_COLUMNS, lambda r, d: RegistryRow(
+        r["id"], r["surname"], r["given_name"], r["patronymic"], d))
+
+
+def read_inquiries(path: Path) -> list[InquiryRow]:
+    """Read an inquiry CSV (inquiry_id, surname, given_name, patronymic, date_of_birth)."""
+    return _read(path, INQUIRY_COLUMNS, lambda r, d: InquiryRow(
+        r["inquiry_id"], r["surname"], r["given_name"], r["patronymic"], d))
+
+
+def write_candidates(path: Path, candidates: list[Candidate]) -> None:
+    """Write candidates as ``inquiry_id,id,score`` with four-decimal scores."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(OUTPUT_COLUMNS)
+        writer.writerows((c.inquiry_id, c.id, f"{c.score:.4f}") for c in candidates)
