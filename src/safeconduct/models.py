@@ -1,5 +1,6 @@
 """Import every model so the metadata is complete (Alembic, `db check`)."""
 
+from safeconduct.accounts.models import Account, ApiToken, WebSession
 from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from safeconduct.custody.models import Custody
 from safeconduct.db import Base
@@ -9,6 +10,8 @@ from safeconduct.security.models import DataKey
 from safeconduct.web.models import Heartbeat
 
 __all__ = [
+    "Account",
+    "ApiToken",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
@@ -18,4 +21,5 @@ __all__ = [
     "Heartbeat",
     "Person",
     "SurrenderRequest",
+    "WebSession",
 ]

@@ -1,12 +1,15 @@
-"""Field types shared by the API schemas of every domain."""
+"""Field types and shapes shared by the API schemas of every domain."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from safeconduct.people.policy import check_partial_date
+from safeconduct.security.policy import Purpose
+
+T = TypeVar("T")
 
 # Text from people: stripped, bounded, never empty where required.
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -15,3 +18,25 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 PartialDate = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(check_partial_date)
 ]
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, with the total so a client can page through it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[T]
+    total: int
+    page: int
+    size: int
+
+
+class RevealRequest(BaseModel):
+    """Why a sealed value is opened: a purpose from the list, and a reason in words."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose
+    reason: Reason

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
@@ -159,3 +159,22 @@ def list_entries(session: Session, *, offset: int = 0, limit: int = 50) -> list[
     """Return entries newest first."""
     stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
     return list(session.scalars(stmt))
+
+
+def sealed_reads(session: Session, *, subject_ids: list[str]) -> list[AuditEntry]:
+    """Return the sealed reads of these records, newest first."""
+    if not subject_ids:
+        return []
+    stmt = (
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == AuditAction.SEALED_OPEN.value,
+            AuditEntry.subject_id.in_(subject_ids),
+        )
+        .order_by(AuditEntry.seq.desc())
+    )
+    return list(session.scalars(stmt))
+
+
+def count_entries(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0

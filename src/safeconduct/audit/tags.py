@@ -17,3 +17,11 @@ class AuditAction(StrEnum):
     KEYS_ROTATE = "keys:rotate"
     AUDIT_CHECKPOINT = "audit:checkpoint"
     DEMO_SEED = "demo:seed"
+    ACCOUNT_CREATE = "account:create"
+    ACCOUNT_DISABLE = "account:disable"
+    ACCOUNT_TOTP_ENROL = "account:totp_enrol"
+    ACCOUNT_TOTP_RESET = "account:totp_reset"
+    LOGIN = "account:login"
+    LOGIN_FAIL = "account:login_fail"
+    TOKEN_CREATE = "token:create"  # noqa: S105 - an audit tag, not a secret
+    TOKEN_REVOKE = "token:revoke"  # noqa: S105 - an audit tag, not a secret

@@ -13,6 +13,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeconduct import __version__
+from safeconduct.accounts import api as accounts_api
+from safeconduct.audit import api as audit_api
+from safeconduct.custody import api as custody_api
+from safeconduct.intake import api as intake_api
+from safeconduct.people import api as people_api
 from safeconduct.runtime import Runtime
 from safeconduct.web import health
 
@@ -81,5 +86,14 @@ def create_app(rt: Runtime) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.middleware("http")(_log_request)
-    app.include_router(health.router, prefix="/api/v1")
+    for router in (
+        health.router,
+        accounts_api.auth_router,
+        accounts_api.accounts_router,
+        people_api.router,
+        intake_api.router,
+        custody_api.router,
+        audit_api.router,
+    ):
+        app.include_router(router, prefix="/api/v1")
     return app

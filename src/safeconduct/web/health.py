@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from safeconduct.db import utcnow
+from safeconduct.web.auth import Requires
 from safeconduct.web.deps import runtime
 from safeconduct.web.models import Heartbeat
 
@@ -22,7 +25,7 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health(request: Request) -> JSONResponse:
+def health(request: Request, _: Annotated[None, Depends(Requires(None))]) -> JSONResponse:
     """Read and write the store; answer 503 when either fails."""
     rt = runtime(request)
     read = write = False

@@ -1,0 +1,107 @@
+"""`/api/v1/persons`: Art. 17 identity; search, paging, corrections, and the access log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from sqlalchemy import func, or_, select
+
+from safeconduct.accounts.policy import Permission
+from safeconduct.accounts.service import Principal
+from safeconduct.audit.schemas import AuditEntryRead
+from safeconduct.audit.service import sealed_reads
+from safeconduct.custody import service as custody_service
+from safeconduct.people import service
+from safeconduct.people.models import Person
+from safeconduct.people.schemas import PersonCreate, PersonRead, PersonUpdate
+from safeconduct.schemas_common import Page
+from safeconduct.web.auth import Requires
+from safeconduct.web.deps import DbSession, RuntimeDep
+
+router = APIRouter(prefix="/persons", tags=["persons"])
+SearchText = Annotated[str | None, Query(max_length=100)]
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=100)]
+
+
+def _found(db: DbSession, person_id: str) -> Person:
+    person = service.get(db, person_id=person_id)
+    if person is None or person.erased_at is not None:
+        raise HTTPException(404, "person not found")
+    return person
+
+
+@router.get("", response_model=Page[PersonRead])
+def search_persons(
+    db: DbSession,
+    _: Annotated[Principal, Depends(Requires(Permission.PERSON_READ))],
+    q: SearchText = None,
+    page: PageNo = 1,
+    size: PageSize = 20,
+) -> Page[PersonRead]:
+    """Search by surname, given names or service number (prefix, any case)."""
+    stmt = select(Person).where(Person.erased_at.is_(None))
+    if q and q.strip():
+        like = q.strip().lower().replace("%", "").replace("_", "") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Person.surname).like(like),
+                func.lower(Person.given_names).like(like),
+                func.lower(Person.service_number).like(like),
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(
+        stmt.order_by(Person.surname, Person.id).offset((page - 1) * size).limit(size)
+    )
+    return Page[PersonRead](
+        items=[PersonRead.model_validate(r) for r in rows], total=total, page=page, size=size
+    )
+
+
+@router.post("", response_model=PersonRead, status_code=201)
+def create_person(
+    body: PersonCreate,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Annotated[Principal, Depends(Requires(Permission.PERSON_WRITE))],
+) -> PersonRead:
+    person = service.create(db, audit=rt.audit, actor=who.actor, person_in=body)
+    return PersonRead.model_validate(person)
+
+
+@router.get("/{person_id}", response_model=PersonRead, responses={404: {}})
+def read_person(
+    person_id: str,
+    db: DbSession,
+    _: Annotated[Principal, Depends(Requires(Permission.PERSON_READ))],
+) -> PersonRead:
+    return PersonRead.model_validate(_found(db, person_id))
+
+
+@router.patch("/{person_id}", response_model=PersonRead, responses={404: {}})
+def update_person(
+    person_id: str,
+    body: PersonUpdate,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Annotated[Principal, Depends(Requires(Permission.PERSON_WRITE))],
+) -> PersonRead:
+    person = service.update(
+        db, audit=rt.audit, actor=who.actor, person=_found(db, person_id), person_in=body
+    )
+    return PersonRead.model_validate(person)
+
+
+@router.get("/{person_id}/access-log", response_model=list[AuditEntryRead], responses={404: {}})
+def person_access_log(
+    person_id: str,
+    db: DbSession,
+    _: Annotated[Principal, Depends(Requires(Permission.ACCESS_LOG_READ))],
+) -> list[AuditEntryRead]:
+    """Who opened which sealed value of this person, when and why."""
+    if service.get(db, person_id=person_id) is None:
+        raise HTTPException(404, "person not found")
+    custody_ids = [c.id for c in custody_service.list_for_person(db, person_id=person_id)]
+    return [AuditEntryRead.model_validate(e) for e in sealed_reads(db, subject_ids=custody_ids)]

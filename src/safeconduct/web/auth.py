@@ -1,0 +1,78 @@
+"""Who is calling, and may they: every route declares a `Requires` (deny by default)."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+from sqlalchemy.orm import Session
+
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.policy import Permission, allows
+from safeconduct.accounts.service import Principal
+from safeconduct.web.deps import DbSession
+
+SESSION_COOKIE = "sc_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def unauthenticated() -> HTTPException:
+    return HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
+
+
+def forbidden() -> HTTPException:
+    # Checked before any lookup, so a 403 never tells whether the record exists.
+    return HTTPException(403, "forbidden")
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def identify(request: Request, db: Session) -> Principal | None:
+    """Return the caller from a bearer token or a session cookie, or None."""
+    token = _bearer(request)
+    if token is not None:
+        return accounts.resolve_token(db, token=token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    principal = accounts.resolve_session(db, token=cookie)
+    if principal is not None and request.method not in SAFE_METHODS:
+        presented = request.headers.get(CSRF_HEADER) or request.state.__dict__.get("csrf_form")
+        if not accounts.csrf_ok(cookie, presented):
+            raise HTTPException(403, "missing or invalid CSRF token")
+    return principal
+
+
+class Requires:
+    """A route's declared permission; `Requires(None)` declares a public route."""
+
+    def __init__(self, permission: Permission | None, *, during_enrolment: bool = False) -> None:
+        self.permission = permission
+        self.during_enrolment = during_enrolment
+
+    def __call__(self, request: Request, db: DbSession) -> Principal | None:
+        if self.permission is None:
+            return None
+        principal = identify(request, db)
+        if principal is None:
+            raise unauthenticated()
+        if principal.enrolment_only and not self.during_enrolment:
+            raise HTTPException(403, "enrol the second factor first")
+        if not allows(principal.role, self.permission):
+            raise forbidden()
+        request.state.principal = principal
+        return principal
+
+    def __repr__(self) -> str:
+        return f"Requires({self.permission})"
+
+
+def caller(request: Request) -> Principal:
+    """The principal a `Requires` dependency already established for this request."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):
+        raise unauthenticated()
+    return principal
