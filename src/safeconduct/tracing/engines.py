@@ -61,10 +61,13 @@ class DuckDBEngine:
 def local_spark_session(*, cores: int = 2, shuffle_partitions: int = 4) -> Any:
     """Start (or reuse) a small local Spark session fit for one machine."""
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
     spark = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("safeconduct-tracing")
+        # Splink's jar provides damerau_levenshtein and friends as Spark SQL functions.
+        .config("spark.jars", similarity_jar_location())
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.default.parallelism", str(shuffle_partitions))
         .config("spark.ui.enabled", "false")
@@ -95,7 +98,6 @@ class SparkEngine:
         schema = spark_types.StructType(fields)
         rows = list(zip(*(columns[c] for c in COLUMNS), strict=True))
         frame = self._spark.createDataFrame(rows, schema=schema)
-        frame.createOrReplaceTempView(name)
         return self.db_api.register(frame, dataset_display_name=role, table_name=name)
 
     def close(self) -> None:

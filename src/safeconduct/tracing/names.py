@@ -103,7 +103,6 @@ _SOUND_RULES: tuple[tuple[str, str], ...] = (
     (r"ks|kh|gh|x|g|h", "x"),
     (r"ck|q|k", "k"),
     (r"ph|ff|f|w|v", "v"),
-    (r"th", "t"),
     # Vowels, and the glides й/ь written as y, j or i, fold to a single vowel.
     (r"[aeiouyj]+", "a"),
 )

@@ -100,8 +100,10 @@ class SplinkMatcher:
         name = f"inquiries_{next(self._batches)}"
         table = self._engine.load(name, columns, role="inquiries")
         linker = self._link_linker(table, len(rows))
+        # Splink turns the probability into a weight: 0 and 1 would be infinite.
+        early = threshold if 0 < threshold < 1 else None
         predictions = linker.inference.predict(
-            threshold_match_probability=threshold, warning_mode="never"
+            threshold_match_probability=early, warning_mode="never"
         )
         sql = _RANK_SQL.format(threshold=float(threshold), top_k=int(top_k))
         records = predictions.query_sql(sql).as_record_list()
