@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import segno
 import typer
 from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy.orm import Session
 
 from safeconduct import migrate
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.models import Account
+from safeconduct.accounts.policy import Role
 from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
+from safeconduct.demo.accounts import DemoAccount
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import FileKeyProvider, KeyProviderError
 from safeconduct.security.signing import SigningKeyError
@@ -22,11 +29,14 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="Key-encryption keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
 
 console = Console(stderr=True)
+CLI_ACTOR = "cli"
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (or SAFECONDUCT_DB_URL).")]
 
 
@@ -92,6 +102,7 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Fill a database with synthetic people and serve it."""
+    from safeconduct.demo.accounts import create_demo_accounts
     from safeconduct.demo.seed import seed as seed_store
 
     settings = _settings(db, demo=True)
@@ -101,6 +112,7 @@ def demo(
         task = progress.add_task("synthetic people", total=people)
         seed_store(rt, people=people, seed_value=seed, progress=lambda n: progress.advance(task, n))
     console.print(f"[green]{people}[/green] synthetic people in {settings.db_url}")
+    _print_demo_accounts(create_demo_accounts(rt))
     if seed_only:
         rt.close()
         return
@@ -109,6 +121,20 @@ def demo(
         f"API: http://{host}:{port}/api/docs   health: http://{host}:{port}/api/v1/health"
     )
     _serve(rt, host, port)
+
+
+def _print_demo_accounts(demo_accounts: list[DemoAccount]) -> None:
+    # Demo mode only: these accounts hold synthetic data and exist to be tried out.
+    out = Console(width=120)
+    table = Table("username", "password", "role", "TOTP secret", title="Demo accounts")
+    for a in demo_accounts:
+        table.add_row(a.username, a.password, a.role.value, a.totp_secret)
+    out.print(table)
+    out.print(
+        "A code for a secret: any authenticator app, or "
+        "python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"",
+        soft_wrap=True,
+    )
 
 
 @keys_app.command("rotate")
@@ -165,6 +191,88 @@ def audit_checkpoint(db: DbOption = None) -> None:
     with rt.transaction() as session:
         mark = rt.audit.checkpoint(session)
     console.print("log is empty" if mark is None else f"checkpoint at entry {mark.seq}")
+
+
+def _account_or_exit(session: Session, username: str) -> Account:
+    account = accounts.get_by_username(session, username=username)
+    if account is None:
+        console.print(f"[red]error:[/red] no account {username!r}")
+        raise typer.Exit(2)
+    return account
+
+
+def _print_enrolment(username: str, secret: str) -> None:
+    uri = accounts.provisioning_uri(secret, username)
+    console.print(f"TOTP secret for {username} (shown once): [bold]{secret}[/bold]")
+    segno.make(uri, error="m").terminal(compact=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[Role, typer.Option(help="The account's role.")],
+    db: DbOption = None,
+) -> None:
+    """Create an account; asks for its password and prints its TOTP enrolment code."""
+    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    rt = _runtime(_settings(db))
+    try:
+        with rt.transaction() as session:
+            _account, secret = accounts.create(
+                session,
+                keyring=rt.keyring,
+                audit=rt.audit,
+                actor=CLI_ACTOR,
+                username=username,
+                password=password,
+                role=role,
+            )
+    except accounts.AccountError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    _print_enrolment(username, secret)
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """List accounts with their role and state (no secrets)."""
+    rt = _runtime(_settings(db))
+    table = Table("username", "role", "second factor", "state")
+    with rt.sessions() as session:
+        for account in accounts.list_(session):
+            table.add_row(
+                account.username,
+                account.role,
+                "enrolled" if account.totp_enrolled_at else "pending",
+                "disabled" if account.disabled_at else "active",
+            )
+    Console().print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: str, db: DbOption = None) -> None:
+    """Disable an account and end its sessions."""
+    rt = _runtime(_settings(db))
+    with rt.transaction() as session:
+        accounts.disable(
+            session, audit=rt.audit, actor=CLI_ACTOR, account=_account_or_exit(session, username)
+        )
+    console.print(f"{username} disabled")
+
+
+@users_app.command("reset-totp")
+def users_reset_totp(username: str, db: DbOption = None) -> None:
+    """Give an account a new TOTP secret; it must enrol again."""
+    rt = _runtime(_settings(db))
+    with rt.transaction() as session:
+        secret = accounts.reset_totp(
+            session,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=CLI_ACTOR,
+            account=_account_or_exit(session, username),
+        )
+    _print_enrolment(username, secret)
 
 
 def _mount_tracing() -> None:

@@ -60,18 +60,17 @@ def login(
     _: Annotated[None, Depends(Requires(None))],
 ) -> Me:
     """Log in with password and, once enrolled, the TOTP code; sets the session cookie."""
-    try:
-        account = service.authenticate(
-            db,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            username=body.username,
-            password=body.password,
-            code=body.code,
-        )
-    except service.AuthError as exc:
+    account = service.authenticate(
+        db,
+        keyring=rt.keyring,
+        audit=rt.audit,
+        username=body.username,
+        password=body.password,
+        code=body.code,
+    )
+    if account is None:
         db.commit()  # keep the failure count and its audit entry
-        raise HTTPException(401, str(exc)) from None
+        raise HTTPException(401, str(service.AuthError()))
     token, row = service.start_session(db, account=account)
     set_session_cookie(response, token)
     who = Principal(

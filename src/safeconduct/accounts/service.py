@@ -184,13 +184,14 @@ def authenticate(
     password: str,
     code: str | None,
     now: datetime | None = None,
-) -> Account:
-    """Check password and, once enrolled, the TOTP code; raise AuthError on any failure."""
+) -> Account | None:
+    """Check password and, once enrolled, the TOTP code; None on any failure. A failure is
+    counted and audited, so the caller commits either way."""
     now = now or utcnow()
     account = get_by_username(session, username=username)
     if account is None:
         _verify_password(_dummy_hash(), password)  # same work as for a real account
-        raise AuthError
+        return None
     locked = account.locked_until is not None and _aware(account.locked_until) > now
     good = _verify_password(account.password_hash, password) and not locked
     if good and account.totp_enrolled_at is not None:
@@ -198,7 +199,7 @@ def authenticate(
     if not good or account.disabled_at is not None:
         if not locked:
             _fail(session, audit, account, now)
-        raise AuthError
+        return None
     account.failed_logins, account.locked_until = 0, None
     audit.record(
         session,

@@ -77,7 +77,7 @@ def create_app(rt: Runtime) -> FastAPI:
         title="Safe Conduct",
         version=__version__,
         debug=False,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )

@@ -1,0 +1,159 @@
+"""Deny by default: every route declares its permission, and the full role x route matrix
+holds on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Route
+
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.policy import Role
+from safeconduct.runtime import Runtime
+from safeconduct.web.app import create_app
+from safeconduct.web.auth import Requires
+from tests.factories import add_custody, add_person, add_request
+
+# Columns: I intake, R registrar, M medical, W welfare, V verifier, E exchange, T tracing,
+# A auditor, D admin. "+" allowed, "." denied; "public" needs no account at all.
+MATRIX = """
+GET    /api/v1/health                                       public
+POST   /api/v1/auth/login                                   public
+POST   /api/v1/auth/logout                                  + + + + + + + + +
+GET    /api/v1/auth/me                                      + + + + + + + + +
+GET    /api/v1/auth/totp/qr                                 + + + + + + + + +
+POST   /api/v1/auth/totp/enrol                              + + + + + + + + +
+POST   /api/v1/auth/language                                + + + + + + + + +
+GET    /api/v1/accounts                                     . . . . . . . . +
+POST   /api/v1/accounts                                     . . . . . . . . +
+POST   /api/v1/accounts/{account_id}/disable                . . . . . . . . +
+POST   /api/v1/accounts/{account_id}/reset-totp             . . . . . . . . +
+POST   /api/v1/accounts/{account_id}/tokens                 . . . . . . . . +
+DELETE /api/v1/tokens/{token_id}                            . . . . . . . . +
+GET    /api/v1/persons                                      . + + + + + + . .
+POST   /api/v1/persons                                      . + . . . . . . .
+GET    /api/v1/persons/{person_id}                          . + + + + + + . .
+PATCH  /api/v1/persons/{person_id}                          . + . . . . . . .
+GET    /api/v1/persons/{person_id}/access-log               . + . . . . . + .
+GET    /api/v1/persons/{person_id}/custodies                . + + + + + . . .
+GET    /api/v1/requests                                     + . . . . . . . .
+POST   /api/v1/requests                                     + . . . . . . . .
+GET    /api/v1/requests/{request_id}                        + . . . . . . . .
+POST   /api/v1/requests/{request_id}/status                 + . . . . . . . .
+POST   /api/v1/requests/{request_id}/reveal                 + . . . . . . . .
+POST   /api/v1/custodies                                    . + . . . . . . .
+GET    /api/v1/custodies/{custody_id}                       . + + + + + . . .
+POST   /api/v1/custodies/{custody_id}/circumstances/reveal  . . . . + . . . .
+GET    /api/v1/audit/entries                                . . . . . . . + .
+POST   /api/v1/audit/verify                                 . . . . . . . + .
+"""
+COLUMNS = [Role.INTAKE, Role.REGISTRAR, Role.MEDICAL, Role.WELFARE, Role.VERIFIER,
+           Role.EXCHANGE, Role.TRACING, Role.AUDITOR, Role.ADMIN]
+# FastAPI's own schema route is public by design; UI routes are covered by their own tests.
+FRAMEWORK_ROUTES = {"/openapi.json"}
+
+
+def parse_matrix() -> dict[tuple[str, str], frozenset[Role] | None]:
+    table: dict[tuple[str, str], frozenset[Role] | None] = {}
+    for line in MATRIX.strip().splitlines():
+        method, path, *marks = line.split()
+        if marks == ["public"]:
+            table[(method, path)] = None
+            continue
+        assert len(marks) == len(COLUMNS), line
+        table[(method, path)] = frozenset(r for r, m in zip(COLUMNS, marks, strict=True)
+                                          if m == "+")
+    return table
+
+
+def _requires(dependant: Dependant) -> Iterator[Requires]:
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, Requires):
+            yield dep.call
+        yield from _requires(dep)
+
+
+def all_routes(app: FastAPI) -> list[tuple[str, set[str], BaseRoute]]:
+    """Every route the app serves, with its full path, however routers were included."""
+    return [(ctx.path or "", set(ctx.methods or ()), ctx.original_route)
+            for ctx in iter_route_contexts(app.routes)]
+
+
+def test_every_route_declares_a_permission(rt: Runtime) -> None:
+    app = create_app(rt)
+    routes = all_routes(app)
+    api = [(path, route) for path, _m, route in routes if isinstance(route, APIRoute)]
+    assert len(api) >= len(parse_matrix())  # the walk does see the included routers
+    undeclared = [path for path, route in api if not list(_requires(route.dependant))]
+    assert undeclared == []
+    others = {path for path, _m, route in routes
+              if isinstance(route, Route) and not isinstance(route, APIRoute)}
+    assert others <= FRAMEWORK_ROUTES
+
+
+def test_the_matrix_names_every_api_route(rt: Runtime) -> None:
+    routes = {(m, path) for path, methods, route in all_routes(create_app(rt))
+              if isinstance(route, APIRoute) and path.startswith("/api/") for m in methods}
+    assert routes == set(parse_matrix())
+
+
+@pytest.fixture
+def world(rt: Runtime) -> dict[str, Any]:
+    """One record of every kind, and a bearer token for every role."""
+    person = add_person(rt)
+    ids = {"person_id": person.id, "custody_id": add_custody(rt, person).id,
+           "request_id": add_request(rt).id}
+    tokens = {}
+    with rt.transaction() as s:
+        for role in Role:
+            account, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
+                                         username=f"{role.value}-user", password="p" * 12,
+                                         role=role)
+            tokens[role], _row = accounts.create_token(s, audit=rt.audit, actor="t",
+                                                       account=account, name="matrix")
+        spare, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
+                                   username="spare", password="p" * 12, role=Role.TRACING)
+        _t, spare_token = accounts.create_token(s, audit=rt.audit, actor="t", account=spare,
+                                                name="spare")
+    ids.update(account_id=spare.id, token_id=spare_token.id)
+    return {"ids": ids, "tokens": tokens}
+
+
+def _call(client: TestClient, method: str, path: str, ids: dict[str, str],
+          headers: dict[str, str]) -> int:
+    url = path.format(**ids)
+    body = None if method in ("GET", "DELETE") else {}
+    return client.request(method, url, json=body, headers=headers).status_code
+
+
+def test_authorization_matrix(rt: Runtime, world: dict[str, Any]) -> None:
+    client = TestClient(create_app(rt), base_url="https://testserver")
+    wrong = []
+    for (method, path), allowed in parse_matrix().items():
+        if path == "/api/v1/auth/logout":
+            continue  # ends the caller's session: checked on its own below
+        anonymous = _call(client, method, path, world["ids"], {})
+        if allowed is not None and anonymous != 401:
+            wrong.append(f"anonymous {method} {path}: {anonymous}")
+        for role in Role:
+            status = _call(client, method, path, world["ids"],
+                           {"Authorization": f"Bearer {world['tokens'][role]}"})
+            expect_allowed = allowed is None or role in allowed
+            if expect_allowed == (status in (401, 403)):
+                wrong.append(f"{role.value} {method} {path}: {status}")
+    assert wrong == []
+
+
+def test_forbidden_never_tells_whether_a_record_exists(rt: Runtime, world: dict[str, Any]) -> None:
+    client = TestClient(create_app(rt), base_url="https://testserver")
+    headers = {"Authorization": f"Bearer {world['tokens'][Role.ADMIN]}"}
+    real = client.get(f"/api/v1/persons/{world['ids']['person_id']}", headers=headers)
+    fake = client.get("/api/v1/persons/00000000-0000-0000-0000-000000000000", headers=headers)
+    assert (real.status_code, real.json()) == (fake.status_code, fake.json())
+    assert real.status_code == 403
