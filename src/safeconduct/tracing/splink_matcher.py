@@ -28,8 +28,9 @@ PRIOR_SHARE_IN_REGISTRY = 0.5
 MIN_POPULATION = 10_000
 # Below this many inquiries EM has too few matches to learn from: keep the priors.
 MIN_INQUIRIES_FOR_EM = 300
-# Below this many registry rows a random sample says more about the few names
-# present than about people in general: keep the prior u values.
+# Below this many registry rows a random sample (or a name's frequency) says
+# more about the few names present than about people in general: keep the
+# prior u values and leave term frequencies out.
 MIN_REGISTRY_FOR_U = 2000
 U_MAX_PAIRS = 1e6
 EM_MAX_PAIRS = 3e5
@@ -72,12 +73,12 @@ class SplinkMatcher:
         self._registry = self._engine.load(
             f"registry_{next(self._batches)}", columns, role="registry"
         )
-        linker = Linker(
-            self._registry,
-            splink_model.settings(link_type="dedupe_only", prior=self._prior()),
-            log_level=None,
+        large = self._registry_size >= MIN_REGISTRY_FOR_U
+        model = splink_model.settings(
+            link_type="dedupe_only", prior=self._prior(), term_frequencies=large
         )
-        if self._registry_size >= MIN_REGISTRY_FOR_U:
+        linker = Linker(self._registry, model, log_level=None)
+        if large:
             # u describes pairs of different people, which any two registry rows are.
             pairs = self._registry_size * (self._registry_size - 1) / 2
             linker.training.estimate_u_using_random_sampling(
