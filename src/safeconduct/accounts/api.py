@@ -23,9 +23,10 @@ from safeconduct.accounts.schemas import (
 from safeconduct.accounts.service import Principal
 from safeconduct.web.auth import SESSION_COOKIE, Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.web.errors import GUARDED, errors
 
-auth_router = APIRouter(prefix="/auth", tags=["auth"])
-accounts_router = APIRouter(tags=["accounts"])
+auth_router = APIRouter(prefix="/auth", tags=["auth"], responses=GUARDED)
+accounts_router = APIRouter(tags=["accounts"], responses=GUARDED)
 Self = Annotated[Principal, Depends(Requires(Permission.SELF, during_enrolment=True))]
 Admin = Annotated[Principal, Depends(Requires(Permission.ACCOUNT_MANAGE))]
 
@@ -51,7 +52,7 @@ def _me(who: Principal, cookie: str | None) -> Me:
     )
 
 
-@auth_router.post("/login", response_model=Me, responses={401: {}})
+@auth_router.post("/login", response_model=Me, responses=errors(401))
 def login(
     body: LoginRequest,
     response: Response,
@@ -101,7 +102,7 @@ def _account(db: DbSession, account_id: str) -> Account:
 
 @auth_router.get(
     "/totp/qr",
-    responses={200: {"content": {"image/svg+xml": {}}}, 409: {}},
+    responses={200: {"content": {"image/svg+xml": {}}}, **errors(409)},
     response_class=Response,
 )
 def totp_qr(db: DbSession, rt: RuntimeDep, who: Self) -> Response:
@@ -115,7 +116,7 @@ def totp_qr(db: DbSession, rt: RuntimeDep, who: Self) -> Response:
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
-@auth_router.post("/totp/enrol", response_model=Me, responses={400: {}, 409: {}})
+@auth_router.post("/totp/enrol", response_model=Me, responses=errors(400, 409))
 def enrol(body: EnrolRequest, request: Request, db: DbSession, rt: RuntimeDep, who: Self) -> Me:
     """Confirm the second factor with a first code."""
     account = _account(db, who.account_id)
@@ -141,7 +142,9 @@ def list_accounts(db: DbSession, _: Admin) -> list[AccountRead]:
     return [AccountRead.model_validate(a) for a in service.list_(db)]
 
 
-@accounts_router.post("/accounts", response_model=AccountRead, status_code=201, responses={409: {}})
+@accounts_router.post(
+    "/accounts", response_model=AccountRead, status_code=201, responses=errors(409)
+)
 def create_account(body: AccountCreate, db: DbSession, rt: RuntimeDep, who: Admin) -> AccountRead:
     """Create an account; its holder enrols the second factor at first login."""
     try:
@@ -160,7 +163,7 @@ def create_account(body: AccountCreate, db: DbSession, rt: RuntimeDep, who: Admi
 
 
 @accounts_router.post(
-    "/accounts/{account_id}/disable", response_model=AccountRead, responses={404: {}}
+    "/accounts/{account_id}/disable", response_model=AccountRead, responses=errors(404)
 )
 def disable_account(account_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -> AccountRead:
     account = _account(db, account_id)
@@ -169,7 +172,7 @@ def disable_account(account_id: str, db: DbSession, rt: RuntimeDep, who: Admin) 
 
 
 @accounts_router.post(
-    "/accounts/{account_id}/reset-totp", response_model=AccountRead, responses={404: {}}
+    "/accounts/{account_id}/reset-totp", response_model=AccountRead, responses=errors(404)
 )
 def reset_totp(account_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -> AccountRead:
     """Make the account enrol a new second factor at its next login."""
@@ -182,7 +185,7 @@ def reset_totp(account_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -> Ac
     "/accounts/{account_id}/tokens",
     response_model=TokenIssued,
     status_code=201,
-    responses={404: {}},
+    responses=errors(404),
 )
 def create_token(
     account_id: str, body: TokenCreate, db: DbSession, rt: RuntimeDep, who: Admin
@@ -194,7 +197,7 @@ def create_token(
     return TokenIssued(id=row.id, name=row.name, role=Role(row.role), token=token)
 
 
-@accounts_router.delete("/tokens/{token_id}", status_code=204, responses={404: {}})
+@accounts_router.delete("/tokens/{token_id}", status_code=204, responses=errors(404))
 def revoke_token(token_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -> None:
     token = db.get(ApiToken, token_id)
     if token is None:

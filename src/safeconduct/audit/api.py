@@ -13,8 +13,9 @@ from safeconduct.audit.schemas import AuditEntryRead, VerifyRead
 from safeconduct.schemas_common import Page
 from safeconduct.web.auth import Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.web.errors import GUARDED
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=GUARDED)
 
 
 @router.get("/entries", response_model=Page[AuditEntryRead])

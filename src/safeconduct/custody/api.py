@@ -16,8 +16,9 @@ from safeconduct.schemas_common import RevealRequest
 from safeconduct.security.service import ErasedError
 from safeconduct.web.auth import Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.web.errors import GUARDED, errors
 
-router = APIRouter(tags=["custody"])
+router = APIRouter(tags=["custody"], responses=GUARDED)
 
 
 def _found(db: DbSession, custody_id: str) -> Custody:
@@ -27,7 +28,7 @@ def _found(db: DbSession, custody_id: str) -> Custody:
     return custody
 
 
-@router.post("/custodies", response_model=CustodyRead, status_code=201, responses={404: {}})
+@router.post("/custodies", response_model=CustodyRead, status_code=201, responses=errors(404))
 def create_custody(
     body: CustodyCreate,
     db: DbSession,
@@ -44,7 +45,7 @@ def create_custody(
     return CustodyRead.model_validate(custody)
 
 
-@router.get("/custodies/{custody_id}", response_model=CustodyRead, responses={404: {}})
+@router.get("/custodies/{custody_id}", response_model=CustodyRead, responses=errors(404))
 def read_custody(
     custody_id: str,
     db: DbSession,
@@ -65,7 +66,7 @@ def person_custodies(
 @router.post(
     "/custodies/{custody_id}/circumstances/reveal",
     response_model=Circumstances,
-    responses={404: {}, 410: {}},
+    responses=errors(404, 410),
 )
 def reveal_circumstances(
     custody_id: str,

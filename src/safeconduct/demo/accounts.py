@@ -30,9 +30,15 @@ def create_demo_accounts(rt: Runtime) -> list[DemoAccount]:
             password = f"demo-{role.value}-pass"
             existing = accounts.get_by_username(session, username=role.value)
             if existing is None:
-                account, secret = accounts.create(session, keyring=rt.keyring, audit=rt.audit,
-                                                  actor=ACTOR, username=role.value,
-                                                  password=password, role=role)
+                account, secret = accounts.create(
+                    session,
+                    keyring=rt.keyring,
+                    audit=rt.audit,
+                    actor=ACTOR,
+                    username=role.value,
+                    password=password,
+                    role=role,
+                )
                 account.totp_enrolled_at = utcnow()
             else:
                 secret = accounts.totp_secret(session, keyring=rt.keyring, account=existing)

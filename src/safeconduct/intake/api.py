@@ -22,8 +22,9 @@ from safeconduct.schemas_common import Page, RevealRequest
 from safeconduct.security.reveal import reveal
 from safeconduct.web.auth import Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.web.errors import GUARDED, errors
 
-router = APIRouter(prefix="/requests", tags=["surrender requests"])
+router = APIRouter(prefix="/requests", tags=["surrender requests"], responses=GUARDED)
 
 
 class RequestContents(BaseModel):
@@ -78,7 +79,7 @@ def create_request(
     return SurrenderRequestRead.model_validate(request)
 
 
-@router.get("/{request_id}", response_model=SurrenderRequestRead, responses={404: {}})
+@router.get("/{request_id}", response_model=SurrenderRequestRead, responses=errors(404))
 def read_request(
     request_id: str,
     db: DbSession,
@@ -88,7 +89,7 @@ def read_request(
 
 
 @router.post(
-    "/{request_id}/status", response_model=SurrenderRequestRead, responses={404: {}, 409: {}}
+    "/{request_id}/status", response_model=SurrenderRequestRead, responses=errors(404, 409)
 )
 def move_request(
     request_id: str,
@@ -106,7 +107,7 @@ def move_request(
     return SurrenderRequestRead.model_validate(request)
 
 
-@router.post("/{request_id}/reveal", response_model=RequestContents, responses={404: {}})
+@router.post("/{request_id}/reveal", response_model=RequestContents, responses=errors(404))
 def reveal_request(
     request_id: str,
     body: RevealRequest,

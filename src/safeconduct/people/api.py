@@ -18,8 +18,9 @@ from safeconduct.people.schemas import PersonCreate, PersonRead, PersonUpdate
 from safeconduct.schemas_common import Page
 from safeconduct.web.auth import Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.web.errors import GUARDED, errors
 
-router = APIRouter(prefix="/persons", tags=["persons"])
+router = APIRouter(prefix="/persons", tags=["persons"], responses=GUARDED)
 SearchText = Annotated[str | None, Query(max_length=100)]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
@@ -71,7 +72,7 @@ def create_person(
     return PersonRead.model_validate(person)
 
 
-@router.get("/{person_id}", response_model=PersonRead, responses={404: {}})
+@router.get("/{person_id}", response_model=PersonRead, responses=errors(404))
 def read_person(
     person_id: str,
     db: DbSession,
@@ -80,7 +81,7 @@ def read_person(
     return PersonRead.model_validate(_found(db, person_id))
 
 
-@router.patch("/{person_id}", response_model=PersonRead, responses={404: {}})
+@router.patch("/{person_id}", response_model=PersonRead, responses=errors(404))
 def update_person(
     person_id: str,
     body: PersonUpdate,
@@ -94,7 +95,7 @@ def update_person(
     return PersonRead.model_validate(person)
 
 
-@router.get("/{person_id}/access-log", response_model=list[AuditEntryRead], responses={404: {}})
+@router.get("/{person_id}/access-log", response_model=list[AuditEntryRead], responses=errors(404))
 def person_access_log(
     person_id: str,
     db: DbSession,
