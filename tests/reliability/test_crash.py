@@ -1,0 +1,97 @@
+"""An acknowledged request is never lost: kill the server right after each 201 answer,
+restart it, and find every acknowledged request stored whole (on both databases)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.policy import Role
+from safeconduct.audit.service import verify
+from safeconduct.config import Settings
+from safeconduct.intake import service as intake_service
+from safeconduct.runtime import Runtime, open_runtime
+from safeconduct.security.reveal import field_of
+
+ROUNDS = 4
+PER_ROUND = 5
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(settings: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = _free_port()
+    env = {**os.environ, "SAFECONDUCT_DB_URL": settings.db_url,
+           "SAFECONDUCT_KEK_FILE": str(settings.kek_file),
+           "SAFECONDUCT_SIGNING_KEY_FILE": str(settings.signing_key_file)}
+    proc = subprocess.Popen([sys.executable, "-m", "safeconduct.cli", "serve", "--port",
+                             str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("server did not start")
+    try:
+        yield proc, url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+def _intake_token(rt: Runtime) -> str:
+    with rt.transaction() as s:
+        account, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
+                                     username="intake-crash", password="p" * 12,
+                                     role=Role.INTAKE)
+        token, _row = accounts.create_token(s, audit=rt.audit, actor="t", account=account,
+                                            name="crash")
+    return token
+
+
+def test_acknowledged_requests_survive_a_kill(rt: Runtime, settings: Settings) -> None:
+    token = _intake_token(rt)
+    rt.close()
+    acknowledged: dict[str, str] = {}
+    for round_ in range(ROUNDS):
+        with server(settings) as (proc, url):
+            for i in range(PER_ROUND):
+                contact = f"+000 {round_}{i}"
+                response = httpx.post(f"{url}/api/v1/requests", timeout=10,
+                                      headers={"Authorization": f"Bearer {token}"},
+                                      json={"channel": "webhook", "contact": contact,
+                                            "content": f"round {round_} message {i}"})
+                assert response.status_code == 201
+                acknowledged[response.json()["id"]] = contact
+            os.kill(proc.pid, signal.SIGKILL)  # no clean shutdown, right after the answer
+    fresh = open_runtime(settings)
+    with fresh.sessions() as s:
+        for request_id, contact in acknowledged.items():
+            stored = intake_service.get(s, request_id=request_id)
+            assert stored is not None
+            opened = fresh.keyring.open(s, sealed=stored.contact, field=field_of(stored, "contact"))
+            assert opened.decode() == contact
+        assert verify(s, fresh.audit.signer.public).ok
+    fresh.close()
