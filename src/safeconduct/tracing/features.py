@@ -8,6 +8,7 @@ engine has.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from safeconduct.tracing.dates import PartialDate
@@ -19,8 +20,6 @@ from safeconduct.tracing.person_names import given_key, patronymic_key, split_na
 # portable names used for both DuckDB (Arrow) and Spark schemas.
 COLUMNS: dict[str, str] = {
     "unique_id": "string",
-    "surname": "string",
-    "given": "string",
     "sn_sk": "string",
     "gn_sk": "string",
     "gn_key": "string",
@@ -44,7 +43,9 @@ def _or_none(value: str) -> str | None:
     return value or None
 
 
-def _name_columns(surname: str, given: str, patronymic: str) -> dict[str, Any]:
+# Names repeat (common surnames, a few hundred given names): cache whole triples.
+@lru_cache(maxsize=1 << 18)
+def _name_columns(surname: str, given: str, patronymic: str) -> tuple[tuple[str, Any], ...]:
     name = split_name(surname, given, patronymic)
     first_given = name.given.split(" ")[0]
     sn_sk, gn_sk = skeleton(name.surname), word_skeleton(first_given)
@@ -55,9 +56,7 @@ def _name_columns(surname: str, given: str, patronymic: str) -> dict[str, Any]:
     # The unordered pair of name keys survives a swap of surname and given name.
     pair = "|".join(sorted((coarse(sn_sk), coarse(gn_sk)))) if sn_sk and gn_sk else ""
     full_pat = "" if name.patronymic_is_initial else pat_key
-    return {
-        "surname": _or_none(name.surname),
-        "given": _or_none(name.given),
+    return tuple({
         "sn_sk": _or_none(sn_sk),
         "gn_sk": _or_none(gn_sk),
         "gn_key": _or_none(gn_key),
@@ -69,7 +68,7 @@ def _name_columns(surname: str, given: str, patronymic: str) -> dict[str, Any]:
         "pat_co": _or_none(coarse(full_pat)),
         "pat_init": _or_none(coarse(pat_key[:1])),
         "pat_is_init": int(name.patronymic_is_initial),
-    }
+    }.items())
 
 
 def feature_record(

@@ -81,11 +81,12 @@ def _word_to_latin(word: str) -> str:
     return "".join(_LATIN_WORD.findall(ascii_only))
 
 
-def words(text: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def words(text: str) -> tuple[str, ...]:
     """Split text into canonical Latin words, dropping punctuation and case."""
     normalised = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text))
     parts = (_word_to_latin(w) for w in _WORD_SPLIT.split(normalised) if w)
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)
 
 
 def to_latin(text: str) -> str:
@@ -132,6 +133,7 @@ def coarse(key: str) -> str:
     return key.replace("x", "z")
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """Return the phonetic skeleton of a name: one key per word, space-separated."""
     return " ".join(s for s in (word_skeleton(w) for w in words(text)) if s)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from safeconduct.tracing.names import word_skeleton, words
@@ -48,12 +48,14 @@ def _add_pair(table: dict[str, str], russian: str, ukrainian: str) -> None:
     table.setdefault(word_skeleton(ukrainian), table[key])
 
 
+@lru_cache(maxsize=50_000)
 def given_key(word: str) -> str:
     """Return the key shared by every spelling and national form of a given name."""
     sk = word_skeleton(word)
     return equivalents().given.get(sk, sk)
 
 
+@lru_cache(maxsize=50_000)
 def patronymic_key(word: str) -> str:
     """Return the key shared by every spelling and national form of a patronymic."""
     sk = word_skeleton(word)
