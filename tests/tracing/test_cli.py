@@ -124,6 +124,17 @@ def test_registry_and_db_are_exclusive(tmp_path: Path) -> None:
     assert "--registry" in output
 
 
+def test_unknown_engine_and_bad_database_are_refused(tmp_path: Path) -> None:
+    code, _, _ = _match(tmp_path, *_files(tmp_path, INQUIRIES_LATIN), "--engine", "oracle")
+    assert code == 2
+    inq = _write(tmp_path / "q.csv", INQUIRIES_LATIN)
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    code, output, _ = _match(tmp_path, "--db", url, "--inquiries", str(inq))
+    assert code == 2
+    assert "database" in output
+    assert "Traceback" not in output
+
+
 def test_not_utf8_is_refused(tmp_path: Path) -> None:
     args = _files(tmp_path, INQUIRIES_LATIN)
     (tmp_path / "q.csv").write_bytes("inquiry_id,surname\nq1,Щ\n".encode("cp1251"))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from safeconduct.tracing.engines import EngineName
 from safeconduct.tracing.inputs import (
     InputFormatError,
     read_inquiries,
@@ -25,11 +25,17 @@ trace_app = typer.Typer(help="Trace people: match family inquiries to the regist
 _console = Console(stderr=True)
 _STEPS = 5
 
-PathOption = Annotated[Path, typer.Option(dir_okay=False, help="CSV file.")]
+
+
+class EngineChoice(StrEnum):
+    """SQL engines the model runs on."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
 
 
 @contextmanager
-def _progress(quiet: bool) -> Iterator[tuple[Progress, object]]:
+def _progress(quiet: bool) -> Iterator[tuple[Progress, TaskID]]:
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
         console=_console, disable=quiet, transient=False,
@@ -48,10 +54,17 @@ def _load_registry(registry: Path | None, db: str | None) -> list[RegistryRow]:
         raise _fail("give exactly one of --registry FILE or --db URL")
     if registry is not None:
         return read_registry(registry)
+    from sqlalchemy.exc import SQLAlchemyError
+
     from safeconduct.tracing.registry_source import load_registry_from_db
 
     assert db is not None
-    return list(load_registry_from_db(db))
+    try:
+        return list(load_registry_from_db(db))
+    except SQLAlchemyError as exc:
+        # The URL may hold a password: name the failure, not the URL.
+        message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise InputFormatError("database", None, None, message) from None
 
 
 @trace_app.callback()
@@ -69,14 +82,12 @@ def match(
     threshold: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Lowest score reported.")
     ] = DEFAULT_THRESHOLD,
-    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    engine: Annotated[EngineChoice, typer.Option(help="SQL engine.")] = EngineChoice.DUCKDB,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Match inquiries to the registry and write inquiry_id,id,score, best first."""
-    if engine not in ("duckdb", "spark"):
-        raise _fail(f"--engine must be duckdb or spark, not {engine!r}")
     try:
-        _run(inquiries, out, registry, db, top, threshold, engine, quiet)  # type: ignore[arg-type]
+        _run(inquiries, out, registry, db, top, threshold, engine, quiet)
     except InputFormatError as exc:
         raise _fail(str(exc)) from None
     except FileNotFoundError as exc:
@@ -85,23 +96,23 @@ def match(
 
 def _run(
     inquiries: Path, out: Path, registry: Path | None, db: str | None,
-    top: int, threshold: float, engine: EngineName, quiet: bool,
+    top: int, threshold: float, engine: EngineChoice, quiet: bool,
 ) -> None:
     from safeconduct.tracing.splink_matcher import SplinkMatcher
 
     with _progress(quiet) as (progress, task):
-        progress.update(task, description="reading registry")  # type: ignore[arg-type]
+        progress.update(task, description="reading registry")
         registry_rows = _load_registry(registry, db)
-        progress.update(task, advance=1, description="reading inquiries")  # type: ignore[arg-type]
+        progress.update(task, advance=1, description="reading inquiries")
         inquiry_rows = read_inquiries(inquiries)
-        progress.update(task, advance=1, description="building index")  # type: ignore[arg-type]
-        matcher = SplinkMatcher(engine=engine)
+        progress.update(task, advance=1, description="building index")
+        matcher = SplinkMatcher(engine="spark" if engine is EngineChoice.SPARK else "duckdb")
         try:
             matcher.build_index(registry_rows)
-            progress.update(task, advance=1, description="matching")  # type: ignore[arg-type]
+            progress.update(task, advance=1, description="matching")
             candidates = matcher.match(inquiry_rows, top_k=top, threshold=threshold)
         finally:
             matcher.close()
-        progress.update(task, advance=1, description="writing")  # type: ignore[arg-type]
+        progress.update(task, advance=1, description="writing")
         write_candidates(out, candidates)
-        progress.update(task, advance=1, description="done")  # type: ignore[arg-type]
+        progress.update(task, advance=1, description="done")
