@@ -20,6 +20,7 @@ from safeconduct.intake import api as intake_api
 from safeconduct.people import api as people_api
 from safeconduct.runtime import Runtime
 from safeconduct.web import health
+from safeconduct.web.ui import install_ui
 
 log = logging.getLogger("safeconduct.http")
 
@@ -96,4 +97,5 @@ def create_app(rt: Runtime) -> FastAPI:
         audit_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
+    install_ui(app)
     return app

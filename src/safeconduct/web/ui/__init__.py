@@ -1,0 +1,31 @@
+"""The operator UI: server-rendered pages (Jinja2 + HTMX) over the same services as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from safeconduct.web.ui import (
+    i18n,
+    routes_accounts,
+    routes_audit,
+    routes_auth,
+    routes_people,
+    routes_requests,
+)
+from safeconduct.web.ui.errors import install_error_pages
+from safeconduct.web.ui.headers import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install_ui(app: FastAPI) -> None:
+    """Add the UI routes, static files, HTML error pages and security headers to `app`."""
+    i18n.load_all()
+    for module in (routes_auth, routes_people, routes_requests, routes_audit, routes_accounts):
+        app.include_router(module.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_error_pages(app)
+    app.add_middleware(SecurityHeaders)

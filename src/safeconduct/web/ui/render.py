@@ -1,0 +1,91 @@
+"""Render pages and fragments: Jinja2 with autoescape and gettext, in the reader's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.models import Account
+from safeconduct.accounts.policy import ROLE_PERMISSIONS
+from safeconduct.accounts.service import Principal
+from safeconduct.security.policy import Purpose
+from safeconduct.web.auth import SESSION_COOKIE
+from safeconduct.web.ui import i18n
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANG_COOKIE = "sc_lang"
+# Each language named in itself, so a reader finds their own whatever the page shows.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська"}
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"], default_for_string=True),
+    undefined=StrictUndefined,
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
+
+
+def principal_of(request: Request) -> Principal | None:
+    """Return the principal `Requires` established, if any."""
+    who = getattr(request.state, "principal", None)
+    return who if isinstance(who, Principal) else None
+
+
+def language_of(request: Request, db: Session | None) -> str:
+    """The account's language; before login: `lang` query, then cookie, then the browser."""
+    who = principal_of(request)
+    if who is not None and db is not None:
+        account = db.get(Account, who.account_id)
+        if account is not None and account.language in i18n.SUPPORTED:
+            return account.language
+    return (
+        i18n.pick(request.query_params.get("lang"))
+        or i18n.pick(request.cookies.get(LANG_COOKIE))
+        or i18n.from_accept_language(request.headers.get("accept-language"))
+        or i18n.DEFAULT.value
+    )
+
+
+def _base_context(request: Request, language: str) -> dict[str, Any]:
+    who = principal_of(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    can = set() if who is None or who.enrolment_only else ROLE_PERMISSIONS[who.role]
+    return {
+        "lang": language,
+        "user": who,
+        "can": {p.value for p in can},
+        "csrf": accounts.csrf_token(cookie) if who is not None and cookie else None,
+        "path": request.url.path,
+        "purposes": list(Purpose),
+        "languages": sorted(i18n.SUPPORTED),
+        "language_names": LANGUAGE_NAMES,
+    }
+
+
+def page(
+    request: Request,
+    db: Session | None,
+    template: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a template into an HTML response in the reader's language."""
+    language = language_of(request, db)
+    values = _base_context(request, language) | context
+    with i18n.active(language):
+        html = env.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"

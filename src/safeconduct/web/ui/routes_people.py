@@ -1,0 +1,133 @@
+"""People: search and paging, the person page, and the purpose-bound reveal of circumstances."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.policy import Permission, allows
+from safeconduct.accounts.service import Principal
+from safeconduct.audit.schemas import AuditEntryRead
+from safeconduct.custody import service as custody_service
+from safeconduct.custody.models import Custody
+from safeconduct.people import api as people_api
+from safeconduct.people import service as people_service
+from safeconduct.people.models import Person
+from safeconduct.security.policy import PurposeError, stated_purpose
+from safeconduct.security.service import ErasedError
+from safeconduct.web.auth import Requires
+from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.web.ui import render
+from safeconduct.web.ui.guard import csrf_form
+
+router = APIRouter(dependencies=[Depends(csrf_form)])
+Reader = Annotated[Principal, Depends(Requires(Permission.PERSON_READ))]
+Revealer = Annotated[Principal, Depends(Requires(Permission.CIRCUMSTANCES_REVEAL))]
+PAGE_SIZE = 20
+
+
+def actor_names(db: DbSession) -> dict[str, str]:
+    """Map audit actors (`account:<id>`) to usernames, so logs read as names of staff."""
+    return {f"account:{a.id}": a.username for a in accounts.list_(db)}
+
+
+def _person(db: DbSession, person_id: str) -> Person:
+    person = people_service.get(db, person_id=person_id)
+    if person is None or person.erased_at is not None:
+        raise HTTPException(404, "person not found")
+    return person
+
+
+@router.get("/people")
+def people_list(
+    request: Request,
+    db: DbSession,
+    who: Reader,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Search by surname, given names or service number; page through the results."""
+    found = people_api.search_persons(db, who, q=q, page=page, size=PAGE_SIZE)
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    template = "_people_results.html" if render.is_htmx(request) else "people.html"
+    return render.page(request, db, template, found=found, q=q or "", pages=pages)
+
+
+def _access_log(db: DbSession, who: Principal, person_id: str) -> list[AuditEntryRead] | None:
+    if not allows(who.role, Permission.ACCESS_LOG_READ):
+        return None
+    return people_api.person_access_log(person_id, db, who)
+
+
+@router.get("/people/{person_id}")
+def person_page(request: Request, person_id: str, db: DbSession, who: Reader) -> Response:
+    """Art. 17 identity, custody records and, for those allowed, who opened sealed values."""
+    person = _person(db, person_id)
+    custodies = (
+        custody_service.list_for_person(db, person_id=person.id)
+        if allows(who.role, Permission.CUSTODY_READ)
+        else None
+    )
+    return render.page(
+        request,
+        db,
+        "person.html",
+        person=person,
+        custodies=custodies,
+        access_log=_access_log(db, who, person.id),
+        actors=actor_names(db),
+    )
+
+
+def _custody(db: DbSession, person_id: str, custody_id: str) -> Custody:
+    custody = custody_service.get(db, custody_id=custody_id)
+    if custody is None or custody.person_id != person_id:
+        raise HTTPException(404, "custody record not found")
+    return custody
+
+
+@router.post("/people/{person_id}/custodies/{custody_id}/reveal")
+def reveal_circumstances(
+    request: Request,
+    person_id: str,
+    custody_id: str,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Revealer,
+    purpose: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Open the circumstances for a stated purpose; they appear only in this response."""
+    person = _person(db, person_id)
+    custody = _custody(db, person.id, custody_id)
+    try:
+        stated_purpose(purpose, reason)  # refuse before anything is opened or audited
+    except PurposeError:
+        return render.page(
+            request,
+            db,
+            "_reveal_form.html",
+            status_code=422,
+            custody=custody,
+            person=person,
+            error=True,
+            reason=reason,
+            chosen=purpose,
+        )
+    try:
+        opened = custody_service.reveal_circumstances(
+            db,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=who.actor,
+            custody=custody,
+            purpose=purpose,
+            reason=reason,
+        )
+    except ErasedError:
+        raise HTTPException(410, "erased") from None
+    template = "_circumstances.html" if render.is_htmx(request) else "revealed.html"
+    return render.page(request, db, template, person=person, custody=custody, opened=opened)
