@@ -33,8 +33,13 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy src
 
-pytest: $(VENV)/.dev-installed
+pytest: $(VENV)/.dev-installed node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest
+
+# axe-core for the accessibility checks of the browser tests (tests/e2e).
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund
+	touch $@
 
 bench-tracing: $(VENV)/.dev-installed
 	$(BIN)/python bench/tracing.py $(ARGS)
