@@ -89,9 +89,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with log.open("wb") as out:
         # Demo keys sit beside the database, so `serve` finds them without demo mode.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "safeconduct.cli", "serve", "--db", db_url,
-             "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, cwd=folder,
+            [
+                sys.executable,
+                "-m",
+                "safeconduct.cli",
+                "serve",
+                "--db",
+                db_url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -126,17 +138,15 @@ def new_page(
     contexts: list[Any] = []
 
     def open_page(state: Any = None, locale: str = "en-GB") -> Any:
-        context = browser.new_context(
-            base_url=server.base_url, storage_state=state, locale=locale
-        )
+        context = browser.new_context(base_url=server.base_url, storage_state=state, locale=locale)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.on(
             "console",
-            lambda msg: csp_violations.append(msg.text)
-            if "Content Security Policy" in msg.text
-            else None,
+            lambda msg: (
+                csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+            ),
         )
         return page
 

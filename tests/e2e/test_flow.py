@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -100,7 +99,11 @@ def test_reveal_with_purpose_is_logged_and_the_chain_verifies(
     env = os.environ | {"SAFECONDUCT_DB_URL": server.db_url}
     verdict = subprocess.run(
         [sys.executable, "-m", "safeconduct.cli", "audit", "verify"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert verdict.returncode == 0, verdict.stderr
     assert "intact" in verdict.stderr

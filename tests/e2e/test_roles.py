@@ -20,13 +20,12 @@ def test_exchange_gets_a_friendly_403_on_the_audit_page(as_role: Callable[[str],
         "People"
     ]
     answer = page.goto("/audit")
-    assert answer is not None and answer.status == 403
+    assert answer is not None
+    assert answer.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text("You may not open this page")
 
 
-def test_admin_cannot_open_people_nor_reveal(
-    server: Server, as_role: Callable[[str], Any]
-) -> None:
+def test_admin_cannot_open_people_nor_reveal(server: Server, as_role: Callable[[str], Any]) -> None:
     verifier = as_role("verifier")
     verifier.goto("/people")
     href = str(verifier.locator("#results tbody a").first.get_attribute("href"))
@@ -37,7 +36,8 @@ def test_admin_cannot_open_people_nor_reveal(
     admin.goto("/accounts")
     csrf = admin.locator("input[name=csrf_token]").first.input_value()
     answer = admin.goto(href)
-    assert answer is not None and answer.status == 403
+    assert answer is not None
+    assert answer.status == 403
     posted = admin.request.post(
         server.url(action),
         form={"csrf_token": csrf, "purpose": "legal_proceedings", "reason": "curious admin"},
