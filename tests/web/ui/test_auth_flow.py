@@ -1,0 +1,162 @@
+"""Log in, enrol, log out and CSRF through the HTML forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.policy import Role
+from safeconduct.runtime import Runtime
+from tests.web.conftest import PASSWORD, code, make_account
+from tests.web.ui.conftest import csrf_of
+
+UiLogin = Callable[[Role], TestClient]
+
+
+@pytest.mark.parametrize("path", ["/", "/people", "/requests", "/audit", "/accounts", "/enrol"])
+def test_a_logged_out_browser_is_sent_to_login(client: TestClient, path: str) -> None:
+    answer = client.get(path, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login"
+
+
+def test_a_logged_out_htmx_request_is_told_to_load_login(client: TestClient) -> None:
+    answer = client.get("/people", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert answer.headers["hx-redirect"] == "/login"
+
+
+def test_login_sets_a_strict_session_cookie_and_goes_home(client: TestClient, rt: Runtime) -> None:
+    secret = make_account(rt, "form-registrar", Role.REGISTRAR, enrolled=True)
+    answer = client.post(
+        "/login",
+        data={"username": "form-registrar", "password": PASSWORD, "code": code(secret)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/people"
+    cookie = answer.headers["set-cookie"].lower()
+    for attribute in ("httponly", "secure", "samesite=strict", "path=/"):
+        assert attribute in cookie
+    assert client.get("/", follow_redirects=False).headers["location"] == "/people"
+
+
+def test_a_wrong_code_shows_the_form_again_without_a_session(
+    client: TestClient, rt: Runtime
+) -> None:
+    make_account(rt, "form-verifier", Role.VERIFIER, enrolled=True)
+    answer = client.post(
+        "/login", data={"username": "form-verifier", "password": PASSWORD, "code": "000000"}
+    )
+    assert answer.status_code == 401
+    assert "text/html" in answer.headers["content-type"]
+    assert "Invalid username, password or code." in answer.text
+    assert "set-cookie" not in answer.headers
+    with rt.sessions() as s:
+        account = accounts.get_by_username(s, username="form-verifier")
+        assert account is not None
+        assert account.failed_logins == 1  # counted although the page rendered normally
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {"Origin": "null"}],
+)
+def test_login_refuses_a_cross_site_post(
+    client: TestClient, rt: Runtime, headers: dict[str, str]
+) -> None:
+    secret = make_account(rt, "cross-site", Role.REGISTRAR, enrolled=True)
+    answer = client.post(
+        "/login",
+        data={"username": "cross-site", "password": PASSWORD, "code": code(secret)},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403
+    assert "set-cookie" not in answer.headers
+
+
+def test_a_same_origin_post_passes_the_origin_check(client: TestClient, rt: Runtime) -> None:
+    secret = make_account(rt, "same-site", Role.REGISTRAR, enrolled=True)
+    answer = client.post(
+        "/login",
+        data={"username": "same-site", "password": PASSWORD, "code": code(secret)},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "null"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(ui_login: UiLogin) -> None:
+    client = ui_login(Role.MEDICAL)
+    token = csrf_of(client.get("/people").text)
+    assert client.post("/logout", follow_redirects=False).status_code == 403
+    wrong = client.post("/logout", data={"csrf_token": "0" * 64}, follow_redirects=False)
+    assert wrong.status_code == 403
+    assert "text/html" in wrong.headers["content-type"]
+    ok = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert client.get("/people", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_htmx_posts_carry_the_token_in_a_header(ui_login: UiLogin) -> None:
+    client = ui_login(Role.AUDITOR)
+    token = csrf_of(client.get("/audit").text)
+    assert f'"X-CSRF-Token": "{token}"' in client.get("/audit").text
+    headers = {"HX-Request": "true"}
+    assert client.post("/audit/verify", headers=headers).status_code == 403
+    answer = client.post("/audit/verify", headers=headers | {"X-CSRF-Token": token})
+    assert answer.status_code == 200
+    assert "The audit log is intact" in answer.text
+
+
+def test_first_login_goes_to_enrolment_and_nowhere_else(client: TestClient, rt: Runtime) -> None:
+    secret = make_account(rt, "fresh-verifier", Role.VERIFIER, enrolled=False)
+    answer = client.post(
+        "/login",
+        data={"username": "fresh-verifier", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/enrol"
+    assert client.get("/people", follow_redirects=False).headers["location"] == "/enrol"
+    page = client.get("/enrol")
+    assert page.status_code == 200
+    assert '<svg role="img"' in page.text
+    assert secret in page.text  # the key for those who cannot scan, on this page only
+    token = csrf_of(page.text)
+    bad = client.post("/enrol", data={"csrf_token": token, "code": "000000"})
+    assert bad.status_code == 400
+    done = client.post(
+        "/enrol", data={"csrf_token": token, "code": code(secret)}, follow_redirects=False
+    )
+    assert done.headers["location"] == "/people"
+    assert client.get("/people").status_code == 200
+
+
+def test_the_language_is_remembered_for_the_account(ui_login: UiLogin, rt: Runtime) -> None:
+    client = ui_login(Role.TRACING)
+    token = csrf_of(client.get("/people").text)
+    answer = client.post(
+        "/language",
+        data={"csrf_token": token, "language": "uk", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/people"  # never an off-site redirect
+    page = client.get("/people")
+    assert '<html lang="uk">' in page.text
+    assert "Вийти" in page.text
+    with rt.sessions() as s:
+        account = accounts.get_by_username(s, username="ui-tracing")
+        assert account is not None
+        assert account.language == "uk"
+
+
+def test_the_login_page_speaks_the_browser_language(client: TestClient) -> None:
+    page = client.get("/login", headers={"Accept-Language": "de;q=1, ru;q=0.8, en;q=0.5"})
+    assert '<html lang="ru">' in page.text
+    assert "Вход" in page.text
+    chosen = client.get("/login?lang=uk")
+    assert "Вхід" in chosen.text
+    assert '<html lang="uk">' in client.get("/login").text  # kept in a cookie
