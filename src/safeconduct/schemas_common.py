@@ -16,7 +16,12 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 PartialDate = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=10), AfterValidator(check_partial_date)
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        pattern=r"^(19|20)\d{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+    ),
+    AfterValidator(check_partial_date),
 ]
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)]

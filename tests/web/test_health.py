@@ -98,3 +98,14 @@ def test_unknown_routes_are_json_404(rt: Runtime) -> None:
 def test_openapi_describes_the_health_route(rt: Runtime) -> None:
     schema = TestClient(create_app(rt)).get("/openapi.json").json()
     assert "/api/v1/health" in schema["paths"]
+
+
+def test_an_oversized_body_is_refused_with_413(rt: Runtime) -> None:
+    client = _app_with_probe(rt)
+    huge = {"surname": "x" * (300 * 1024), "count": 1}
+    response = client.post("/api/v1/probe", json=huge)
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("body")
+    lying = client.post("/api/v1/probe", content=b"{}",
+                        headers={"content-type": "application/json", "content-length": "abc"})
+    assert lying.status_code in (400, 413)

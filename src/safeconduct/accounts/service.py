@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import pyotp
@@ -68,11 +68,6 @@ def _dummy_hash() -> str:
 
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything here is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _owner(account_id: str) -> KeyOwner:
@@ -192,7 +187,7 @@ def authenticate(
     if account is None:
         _verify_password(_dummy_hash(), password)  # same work as for a real account
         return None
-    locked = account.locked_until is not None and _aware(account.locked_until) > now
+    locked = account.locked_until is not None and account.locked_until > now
     good = _verify_password(account.password_hash, password) and not locked
     if good and account.totp_enrolled_at is not None:
         good = _totp_ok(session, keyring, account, code, now)
@@ -267,12 +262,12 @@ def resolve_session(
     row = session.get(WebSession, _sha256(token))
     if row is None or row.revoked_at is not None:
         return None
-    idle = now - _aware(row.last_seen_at) > timedelta(seconds=SESSION_IDLE_SECONDS)
-    old = now - _aware(row.created_at) > timedelta(seconds=SESSION_ABSOLUTE_SECONDS)
+    idle = now - row.last_seen_at > timedelta(seconds=SESSION_IDLE_SECONDS)
+    old = now - row.created_at > timedelta(seconds=SESSION_ABSOLUTE_SECONDS)
     account = session.get(Account, row.account_id)
     if idle or old or account is None or account.disabled_at is not None:
         return None
-    if now - _aware(row.last_seen_at) > timedelta(seconds=60):
+    if now - row.last_seen_at > timedelta(seconds=60):
         row.last_seen_at = now  # written at most once a minute
     return _principal(account, enrolment_only=row.enrolment_only)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeconduct.db import Base, IdMixin, utcnow
+from safeconduct.db import Base, IdMixin, UtcDateTime, utcnow
 from safeconduct.security.sealing import Sealed, SealedType
 
 
@@ -34,4 +34,4 @@ class Custody(IdMixin, Base):
     place_of_internment: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(32), default=CustodyStatus.HELD.value)
     circumstances: Mapped[Sealed] = mapped_column(SealedType())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

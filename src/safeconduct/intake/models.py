@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeconduct.db import Base, IdMixin, utcnow
+from safeconduct.db import Base, IdMixin, UtcDateTime, utcnow
 from safeconduct.security.sealing import Sealed, SealedType
 
 
@@ -35,10 +35,10 @@ class SurrenderRequest(IdMixin, Base):
     __tablename__ = "surrender_requests"
 
     channel: Mapped[str] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(
         String(32), default=RequestStatus.RECEIVED.value, index=True
     )
-    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     contact: Mapped[Sealed] = mapped_column(SealedType())
     content: Mapped[Sealed] = mapped_column(SealedType())

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeconduct.db import Base, IdMixin, utcnow
+from safeconduct.db import Base, IdMixin, UtcDateTime, utcnow
 
 
 class Sex(StrEnum):
@@ -37,8 +37,6 @@ class Person(IdMixin, Base):
     nationality: Mapped[str | None] = mapped_column(String(100))
     # Full name as written in the person's own script, when the fields above are a transliteration.
     name_original_script: Mapped[str | None] = mapped_column(String(400))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
