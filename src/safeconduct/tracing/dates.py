@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _EPOCH = date(1970, 1, 1).toordinal()
@@ -25,7 +26,10 @@ class PartialDate:
     @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Parse ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY`` or blank; raise on anything else."""
-        text = text.strip()
+        return _parse(text.strip())
+
+    @classmethod
+    def _parse_uncached(cls, text: str) -> PartialDate:
         if not text:
             return cls()
         match = _PATTERN.match(text)
@@ -61,3 +65,7 @@ class PartialDate:
         parts = [f"{self.year:04d}"] if self.year is not None else []
         parts += [f"{v:02d}" for v in (self.month, self.day) if v is not None]
         return "-".join(parts)
+
+
+# Birth dates repeat across a registry; parsing each distinct one once is enough.
+_parse = lru_cache(maxsize=1 << 16)(PartialDate._parse_uncached)

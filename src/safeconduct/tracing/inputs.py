@@ -40,21 +40,25 @@ def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[s
         for col in columns:
             if col not in header:
                 raise InputFormatError(path.name, 1, col, "column is missing from the header")
-        index = {col: header.index(col) for col in columns}
+        index = [header.index(col) for col in columns]
+        width = max(index) + 1
         for values in reader:
-            row = reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            yield row, {col: _field(values, i, path.name, row, col) for col, i in index.items()}
+            if len(values) < width or max(map(len, values)) > MAX_FIELD:
+                if not any(v.strip() for v in values):
+                    continue
+                _raise_for_field(values, index, columns, path.name, reader.line_num)
+            pairs = zip(columns, index, strict=True)
+            yield reader.line_num, {c: values[i].strip() for c, i in pairs}
 
 
-def _field(values: list[str], i: int, source: str, row: int, column: str) -> str:
-    if i >= len(values):
-        raise InputFormatError(source, row, column, "value is missing (too few fields)")
-    value = values[i].strip()
-    if len(value) > MAX_FIELD:
-        raise InputFormatError(source, row, column, f"longer than {MAX_FIELD} characters")
-    return value
+def _raise_for_field(
+    values: list[str], index: list[int], columns: tuple[str, ...], source: str, row: int
+) -> None:
+    for col, i in zip(columns, index, strict=True):
+        if i >= len(values):
+            raise InputFormatError(source, row, col, "value is missing (too few fields)")
+        if len(values[i]) > MAX_FIELD:
+            raise InputFormatError(source, row, col, f"longer than {MAX_FIELD} characters")
 
 
 def _read(

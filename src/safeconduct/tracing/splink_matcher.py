@@ -10,7 +10,7 @@ from typing import Any
 
 from safeconduct.tracing import splink_model
 from safeconduct.tracing.engines import Engine, EngineName, make_engine
-from safeconduct.tracing.features import inquiry_features, registry_features, to_columns
+from safeconduct.tracing.features import inquiry_columns, registry_columns
 from safeconduct.tracing.matcher import (
     DEFAULT_THRESHOLD,
     DEFAULT_TOP_K,
@@ -68,7 +68,7 @@ class SplinkMatcher:
         """Normalise and load the registry, then estimate u by random sampling."""
         from splink import Linker
 
-        columns = to_columns(registry_features(registry))
+        columns = registry_columns(registry)
         self._registry_size = len(columns["unique_id"])
         self._registry = self._engine.load(
             f"registry_{next(self._batches)}", columns, role="registry"
@@ -97,7 +97,7 @@ class SplinkMatcher:
         rows = list(inquiries)
         if not rows or self._registry is None or self._registry_size == 0:
             return []
-        columns = to_columns(inquiry_features(rows))
+        columns = inquiry_columns(rows)
         name = f"inquiries_{next(self._batches)}"
         table = self._engine.load(name, columns, role="inquiries")
         linker = self._link_linker(table, len(rows))
