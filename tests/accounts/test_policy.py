@@ -27,8 +27,12 @@ def test_separation_of_duties() -> None:
     assert Permission.CIRCUMSTANCES_REVEAL not in ROLE_PERMISSIONS[Role.EXCHANGE]
     assert Permission.CIRCUMSTANCES_REVEAL not in ROLE_PERMISSIONS[Role.REGISTRAR]
     assert Permission.CIRCUMSTANCES_REVEAL not in ROLE_PERMISSIONS[Role.WELFARE]
-    personal = {Permission.PERSON_READ, Permission.CUSTODY_READ, Permission.REQUEST_READ,
-                *SEALED_PERMISSIONS}
+    personal = {
+        Permission.PERSON_READ,
+        Permission.CUSTODY_READ,
+        Permission.REQUEST_READ,
+        *SEALED_PERMISSIONS,
+    }
     assert not ROLE_PERMISSIONS[Role.AUDITOR] & personal
     assert not ROLE_PERMISSIONS[Role.INTAKE] & {Permission.PERSON_READ, Permission.CUSTODY_READ}
 

@@ -17,11 +17,19 @@ from safeconduct.runtime import Runtime
 PASSWORD = "correct horse battery"
 
 
-def _create(rt: Runtime, username: str = "ana", role: Role = Role.VERIFIER,
-            enrolled: bool = True) -> tuple[Account, str]:
+def _create(
+    rt: Runtime, username: str = "ana", role: Role = Role.VERIFIER, enrolled: bool = True
+) -> tuple[Account, str]:
     with rt.transaction() as s:
-        account, secret = service.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
-                                         username=username, password=PASSWORD, role=role)
+        account, secret = service.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="t",
+            username=username,
+            password=PASSWORD,
+            role=role,
+        )
         if enrolled:
             account.totp_enrolled_at = utcnow()
     return account, secret
@@ -29,8 +37,17 @@ def _create(rt: Runtime, username: str = "ana", role: Role = Role.VERIFIER,
 
 def _try(rt: Runtime, username: str, password: str, code: str | None) -> bool:
     with rt.transaction() as s:
-        return service.authenticate(s, keyring=rt.keyring, audit=rt.audit, username=username,
-                                    password=password, code=code) is not None
+        return (
+            service.authenticate(
+                s,
+                keyring=rt.keyring,
+                audit=rt.audit,
+                username=username,
+                password=password,
+                code=code,
+            )
+            is not None
+        )
 
 
 def test_password_is_stored_as_argon2id(rt: Runtime) -> None:
@@ -44,8 +61,9 @@ def test_password_is_stored_as_argon2id(rt: Runtime) -> None:
 def test_login_needs_the_current_code_once_enrolled(rt: Runtime) -> None:
     _, secret = _create(rt)
     assert not _try(rt, "ana", PASSWORD, None)
-    assert not _try(rt, "ana", PASSWORD, "000000" if pyotp.TOTP(secret).now() != "000000"
-                    else "111111")
+    assert not _try(
+        rt, "ana", PASSWORD, "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    )
     code = pyotp.TOTP(secret).now()
     assert _try(rt, "ana", PASSWORD, code)
     assert not _try(rt, "ana", PASSWORD, code)  # a code is never accepted twice
@@ -72,13 +90,14 @@ def test_repeated_failures_lock_the_account(rt: Runtime) -> None:
     assert not _try(rt, "ana", PASSWORD, pyotp.TOTP(secret).now())  # locked, even when right
     with rt.transaction() as s:
         account = service.get_by_username(s, username="ana")
-        assert account is not None and account.locked_until is not None
+        assert account is not None
+        assert account.locked_until is not None
         account.locked_until = utcnow() - timedelta(seconds=1)
     assert _try(rt, "ana", PASSWORD, pyotp.TOTP(secret).now())
 
 
 def test_a_disabled_account_cannot_log_in_and_loses_its_sessions(rt: Runtime) -> None:
-    account, secret = _create(rt, enrolled=False, role=Role.WELFARE)
+    account, _secret = _create(rt, enrolled=False, role=Role.WELFARE)
     with rt.transaction() as s:
         fresh = s.get(Account, account.id)
         assert fresh is not None
@@ -107,11 +126,13 @@ def test_unenrolled_sealed_roles_get_an_enrolment_only_session(rt: Runtime) -> N
         assert fresh is not None
         token, row = service.start_session(s, account=fresh)
         assert row.enrolment_only
-        assert service.enrol_totp(s, keyring=rt.keyring, audit=rt.audit, account=fresh,
-                                  code=pyotp.TOTP(secret).now())
+        assert service.enrol_totp(
+            s, keyring=rt.keyring, audit=rt.audit, account=fresh, code=pyotp.TOTP(secret).now()
+        )
         service.finish_enrolment(s, token=token)
         principal = service.resolve_session(s, token=token)
-    assert principal is not None and not principal.enrolment_only
+    assert principal is not None
+    assert not principal.enrolment_only
 
 
 def test_api_tokens_are_hashed_scoped_and_revocable(rt: Runtime) -> None:
@@ -122,7 +143,8 @@ def test_api_tokens_are_hashed_scoped_and_revocable(rt: Runtime) -> None:
         token, row = service.create_token(s, audit=rt.audit, actor="t", account=fresh, name="ci")
         assert token not in row.token_hash
         principal = service.resolve_token(s, token=token)
-        assert principal is not None and principal.role == Role.REGISTRAR
+        assert principal is not None
+        assert principal.role == Role.REGISTRAR
         fresh.role = Role.ADMIN.value  # a role change invalidates tokens of the old role
         assert service.resolve_token(s, token=token) is None
         fresh.role = Role.REGISTRAR.value
@@ -139,8 +161,22 @@ def test_csrf_token_is_bound_to_the_session() -> None:
 def test_short_passwords_and_taken_usernames_are_refused(rt: Runtime) -> None:
     _create(rt)
     with rt.transaction() as s, pytest.raises(service.AccountError, match="at least 12"):
-        service.create(s, keyring=rt.keyring, audit=rt.audit, actor="t", username="bo",
-                       password="short", role=Role.TRACING)
+        service.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="t",
+            username="bo",
+            password="short",
+            role=Role.TRACING,
+        )
     with rt.transaction() as s, pytest.raises(service.AccountError, match="taken"):
-        service.create(s, keyring=rt.keyring, audit=rt.audit, actor="t", username="ana",
-                       password=PASSWORD, role=Role.TRACING)
+        service.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="t",
+            username="ana",
+            password=PASSWORD,
+            role=Role.TRACING,
+        )

@@ -36,12 +36,18 @@ def _free_port() -> int:
 @contextmanager
 def server(settings: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = _free_port()
-    env = {**os.environ, "SAFECONDUCT_DB_URL": settings.db_url,
-           "SAFECONDUCT_KEK_FILE": str(settings.kek_file),
-           "SAFECONDUCT_SIGNING_KEY_FILE": str(settings.signing_key_file)}
-    proc = subprocess.Popen([sys.executable, "-m", "safeconduct.cli", "serve", "--port",
-                             str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "SAFECONDUCT_DB_URL": settings.db_url,
+        "SAFECONDUCT_KEK_FILE": str(settings.kek_file),
+        "SAFECONDUCT_SIGNING_KEY_FILE": str(settings.signing_key_file),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safeconduct.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -63,11 +69,18 @@ def server(settings: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
 
 def _intake_token(rt: Runtime) -> str:
     with rt.transaction() as s:
-        account, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
-                                     username="intake-crash", password="p" * 12,
-                                     role=Role.INTAKE)
-        token, _row = accounts.create_token(s, audit=rt.audit, actor="t", account=account,
-                                            name="crash")
+        account, _ = accounts.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="t",
+            username="intake-crash",
+            password="p" * 12,
+            role=Role.INTAKE,
+        )
+        token, _row = accounts.create_token(
+            s, audit=rt.audit, actor="t", account=account, name="crash"
+        )
     return token
 
 
@@ -79,10 +92,16 @@ def test_acknowledged_requests_survive_a_kill(rt: Runtime, settings: Settings) -
         with server(settings) as (proc, url):
             for i in range(PER_ROUND):
                 contact = f"+000 {round_}{i}"
-                response = httpx.post(f"{url}/api/v1/requests", timeout=10,
-                                      headers={"Authorization": f"Bearer {token}"},
-                                      json={"channel": "webhook", "contact": contact,
-                                            "content": f"round {round_} message {i}"})
+                response = httpx.post(
+                    f"{url}/api/v1/requests",
+                    timeout=10,
+                    headers={"Authorization": f"Bearer {token}"},
+                    json={
+                        "channel": "webhook",
+                        "contact": contact,
+                        "content": f"round {round_} message {i}",
+                    },
+                )
                 assert response.status_code == 201
                 acknowledged[response.json()["id"]] = contact
             os.kill(proc.pid, signal.SIGKILL)  # no clean shutdown, right after the answer

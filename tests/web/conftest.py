@@ -31,11 +31,18 @@ def bearer(rt: Runtime) -> Callable[[Role], dict[str, str]]:
     def headers(role: Role) -> dict[str, str]:
         if role not in made:
             with rt.transaction() as s:
-                account, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
-                                             username=f"{role.value}-bearer", password=PASSWORD,
-                                             role=role)
-                token, _ = accounts.create_token(s, audit=rt.audit, actor="t", account=account,
-                                                 name="tests")
+                account, _ = accounts.create(
+                    s,
+                    keyring=rt.keyring,
+                    audit=rt.audit,
+                    actor="t",
+                    username=f"{role.value}-bearer",
+                    password=PASSWORD,
+                    role=role,
+                )
+                token, _ = accounts.create_token(
+                    s, audit=rt.audit, actor="t", account=account, name="tests"
+                )
             made[role] = {"Authorization": f"Bearer {token}"}
         return made[role]
 
@@ -45,8 +52,15 @@ def bearer(rt: Runtime) -> Callable[[Role], dict[str, str]]:
 def make_account(rt: Runtime, username: str, role: Role, *, enrolled: bool) -> str:
     """Create an account and return its TOTP secret."""
     with rt.transaction() as s:
-        account, secret = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
-                                          username=username, password=PASSWORD, role=role)
+        account, secret = accounts.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="t",
+            username=username,
+            password=PASSWORD,
+            role=role,
+        )
         if enrolled:
             account.totp_enrolled_at = utcnow()
     return secret

@@ -11,8 +11,14 @@ from safeconduct.runtime import Runtime
 from tests.web.conftest import PASSWORD, code, make_account
 
 Bearer = Callable[[Role], dict[str, str]]
-PERSON = {"surname": "PETRENKO", "given_names": "Ivan", "patronymic": "Olehovych",
-          "date_of_birth": "1990-04", "rank": "sergeant", "service_number": "A1234567"}
+PERSON = {
+    "surname": "PETRENKO",
+    "given_names": "Ivan",
+    "patronymic": "Olehovych",
+    "date_of_birth": "1990-04",
+    "rank": "sergeant",
+    "service_number": "A1234567",
+}
 CIRCUMSTANCES = {"mode": "voluntary", "place": "PLANTED-PLACE", "how": "PLANTED-HOW"}
 
 
@@ -20,21 +26,28 @@ def _person_and_custody(client: TestClient, bearer: Bearer) -> tuple[str, str]:
     registrar = bearer(Role.REGISTRAR)
     person = client.post("/api/v1/persons", json=PERSON, headers=registrar)
     assert person.status_code == 201, person.text
-    custody = client.post("/api/v1/custodies", headers=registrar, json={
-        "person_id": person.json()["id"], "since": "2026-05-01",
-        "place_of_internment": "Camp 2", "circumstances": CIRCUMSTANCES})
+    custody = client.post(
+        "/api/v1/custodies",
+        headers=registrar,
+        json={
+            "person_id": person.json()["id"],
+            "since": "2026-05-01",
+            "place_of_internment": "Camp 2",
+            "circumstances": CIRCUMSTANCES,
+        },
+    )
     assert custody.status_code == 201, custody.text
     assert "circumstances" not in custody.json()
     return person.json()["id"], custody.json()["id"]
 
 
-def test_login_sets_a_strict_cookie_and_csrf_guards_writes(rt: Runtime, client: TestClient
-                                                           ) -> None:
+def test_login_sets_a_strict_cookie_and_csrf_guards_writes(rt: Runtime, client: TestClient) -> None:
     secret = make_account(rt, "reg", Role.REGISTRAR, enrolled=True)
     bad = client.post("/api/v1/auth/login", json={"username": "reg", "password": PASSWORD})
     assert bad.status_code == 401
-    response = client.post("/api/v1/auth/login",
-                           json={"username": "reg", "password": PASSWORD, "code": code(secret)})
+    response = client.post(
+        "/api/v1/auth/login", json={"username": "reg", "password": PASSWORD, "code": code(secret)}
+    )
     assert response.status_code == 200, response.text
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie
@@ -48,8 +61,9 @@ def test_login_sets_a_strict_cookie_and_csrf_guards_writes(rt: Runtime, client: 
     assert client.get("/api/v1/auth/me").status_code == 401
 
 
-def test_first_login_of_a_sealed_role_must_enrol_the_second_factor(rt: Runtime,
-                                                                   client: TestClient) -> None:
+def test_first_login_of_a_sealed_role_must_enrol_the_second_factor(
+    rt: Runtime, client: TestClient
+) -> None:
     secret = make_account(rt, "ver", Role.VERIFIER, enrolled=False)
     response = client.post("/api/v1/auth/login", json={"username": "ver", "password": PASSWORD})
     assert response.json()["enrolment_required"] is True
@@ -69,11 +83,13 @@ def test_first_login_of_a_sealed_role_must_enrol_the_second_factor(rt: Runtime,
 
 def test_bad_input_names_the_field_and_writes_nothing(client: TestClient, bearer: Bearer) -> None:
     registrar = bearer(Role.REGISTRAR)
-    response = client.post("/api/v1/persons", headers=registrar,
-                           json={**PERSON, "date_of_birth": "1990-02-31", "surname": ""})
+    response = client.post(
+        "/api/v1/persons",
+        headers=registrar,
+        json={**PERSON, "date_of_birth": "1990-02-31", "surname": ""},
+    )
     assert response.status_code == 422
-    assert {d["field"] for d in response.json()["detail"]} == {"body.surname",
-                                                               "body.date_of_birth"}
+    assert {d["field"] for d in response.json()["detail"]} == {"body.surname", "body.date_of_birth"}
     assert client.get("/api/v1/persons", headers=registrar).json()["total"] == 0
     unknown = client.post("/api/v1/persons", headers=registrar, json={**PERSON, "religion": "x"})
     assert unknown.status_code == 422
@@ -86,8 +102,9 @@ def test_bad_input_names_the_field_and_writes_nothing(client: TestClient, bearer
 def test_search_and_paging(client: TestClient, bearer: Bearer) -> None:
     registrar = bearer(Role.REGISTRAR)
     for i in range(25):
-        client.post("/api/v1/persons", headers=registrar,
-                    json={**PERSON, "surname": f"SHEVCHUK{i:02d}"})
+        client.post(
+            "/api/v1/persons", headers=registrar, json={**PERSON, "surname": f"SHEVCHUK{i:02d}"}
+        )
     client.post("/api/v1/persons", headers=registrar, json={**PERSON, "surname": "MELNYK"})
     page = client.get("/api/v1/persons?q=shev&page=2&size=10", headers=registrar).json()
     assert page["total"] == 25
@@ -95,15 +112,17 @@ def test_search_and_paging(client: TestClient, bearer: Bearer) -> None:
     assert client.get("/api/v1/persons?q=%25", headers=registrar).json()["total"] == 26
 
 
-def test_reveal_is_purpose_bound_and_shows_in_the_access_log(client: TestClient,
-                                                             bearer: Bearer) -> None:
+def test_reveal_is_purpose_bound_and_shows_in_the_access_log(
+    client: TestClient, bearer: Bearer
+) -> None:
     person_id, custody_id = _person_and_custody(client, bearer)
     url = f"/api/v1/custodies/{custody_id}/circumstances/reveal"
     verifier = bearer(Role.VERIFIER)
     no_purpose = client.post(url, headers=verifier, json={"reason": "risk on return"})
     assert no_purpose.status_code == 422
-    opened = client.post(url, headers=verifier,
-                         json={"purpose": "protection_assessment", "reason": "risk on return"})
+    opened = client.post(
+        url, headers=verifier, json={"purpose": "protection_assessment", "reason": "risk on return"}
+    )
     assert opened.status_code == 200
     assert opened.json()["place"] == "PLANTED-PLACE"
     log = client.get(f"/api/v1/persons/{person_id}/access-log", headers=bearer(Role.AUDITOR))
@@ -116,19 +135,30 @@ def test_reveal_is_purpose_bound_and_shows_in_the_access_log(client: TestClient,
     assert verify["ok"] is True
 
 
-def test_no_response_but_a_reveal_carries_a_sealed_value(client: TestClient, bearer: Bearer
-                                                         ) -> None:
+def test_no_response_but_a_reveal_carries_a_sealed_value(
+    client: TestClient, bearer: Bearer
+) -> None:
     person_id, custody_id = _person_and_custody(client, bearer)
     intake = bearer(Role.INTAKE)
-    request = client.post("/api/v1/requests", headers=intake, json={
-        "channel": "chat_bot", "contact": "PLANTED-CONTACT", "content": "PLANTED-CONTENT"})
+    request = client.post(
+        "/api/v1/requests",
+        headers=intake,
+        json={"channel": "chat_bot", "contact": "PLANTED-CONTACT", "content": "PLANTED-CONTENT"},
+    )
     assert request.status_code == 201
     request_id = request.json()["id"]
-    urls = ["/api/v1/persons", f"/api/v1/persons/{person_id}",
-            f"/api/v1/persons/{person_id}/custodies", f"/api/v1/custodies/{custody_id}",
-            f"/api/v1/persons/{person_id}/access-log", "/api/v1/requests",
-            f"/api/v1/requests/{request_id}", "/api/v1/audit/entries?size=200",
-            "/openapi.json", "/api/v1/auth/me"]
+    urls = [
+        "/api/v1/persons",
+        f"/api/v1/persons/{person_id}",
+        f"/api/v1/persons/{person_id}/custodies",
+        f"/api/v1/custodies/{custody_id}",
+        f"/api/v1/persons/{person_id}/access-log",
+        "/api/v1/requests",
+        f"/api/v1/requests/{request_id}",
+        "/api/v1/audit/entries?size=200",
+        "/openapi.json",
+        "/api/v1/auth/me",
+    ]
     for role in Role:
         for url in urls:
             body = client.get(url, headers=bearer(role)).text
@@ -137,12 +167,18 @@ def test_no_response_but_a_reveal_carries_a_sealed_value(client: TestClient, bea
 
 def test_request_workflow_conflicts_are_409(client: TestClient, bearer: Bearer) -> None:
     intake = bearer(Role.INTAKE)
-    request_id = client.post("/api/v1/requests", headers=intake, json={
-        "channel": "phone", "contact": "+000 1", "content": "hello"}).json()["id"]
+    request_id = client.post(
+        "/api/v1/requests",
+        headers=intake,
+        json={"channel": "phone", "contact": "+000 1", "content": "hello"},
+    ).json()["id"]
     url = f"/api/v1/requests/{request_id}/status"
     assert client.post(url, headers=intake, json={"status": "closed"}).status_code == 409
     moved = client.post(url, headers=intake, json={"status": "in_review"})
     assert moved.json()["status"] == "in_review"
-    revealed = client.post(f"/api/v1/requests/{request_id}/reveal", headers=intake,
-                           json={"purpose": "intake_follow_up", "reason": "call back"})
+    revealed = client.post(
+        f"/api/v1/requests/{request_id}/reveal",
+        headers=intake,
+        json={"purpose": "intake_follow_up", "reason": "call back"},
+    )
     assert revealed.json() == {"contact": "+000 1", "content": "hello"}

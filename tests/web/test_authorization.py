@@ -53,8 +53,17 @@ POST   /api/v1/custodies/{custody_id}/circumstances/reveal  . . . . + . . . .
 GET    /api/v1/audit/entries                                . . . . . . . + .
 POST   /api/v1/audit/verify                                 . . . . . . . + .
 """
-COLUMNS = [Role.INTAKE, Role.REGISTRAR, Role.MEDICAL, Role.WELFARE, Role.VERIFIER,
-           Role.EXCHANGE, Role.TRACING, Role.AUDITOR, Role.ADMIN]
+COLUMNS = [
+    Role.INTAKE,
+    Role.REGISTRAR,
+    Role.MEDICAL,
+    Role.WELFARE,
+    Role.VERIFIER,
+    Role.EXCHANGE,
+    Role.TRACING,
+    Role.AUDITOR,
+    Role.ADMIN,
+]
 # FastAPI's own schema route is public by design; UI routes are covered by their own tests.
 FRAMEWORK_ROUTES = {"/openapi.json"}
 
@@ -67,8 +76,9 @@ def parse_matrix() -> dict[tuple[str, str], frozenset[Role] | None]:
             table[(method, path)] = None
             continue
         assert len(marks) == len(COLUMNS), line
-        table[(method, path)] = frozenset(r for r, m in zip(COLUMNS, marks, strict=True)
-                                          if m == "+")
+        table[(method, path)] = frozenset(
+            r for r, m in zip(COLUMNS, marks, strict=True) if m == "+"
+        )
     return table
 
 
@@ -81,8 +91,10 @@ def _requires(dependant: Dependant) -> Iterator[Requires]:
 
 def all_routes(app: FastAPI) -> list[tuple[str, set[str], BaseRoute]]:
     """Every route the app serves, with its full path, however routers were included."""
-    return [(ctx.path or "", set(ctx.methods or ()), ctx.original_route)
-            for ctx in iter_route_contexts(app.routes)]
+    return [
+        (ctx.path or "", set(ctx.methods or ()), ctx.original_route)
+        for ctx in iter_route_contexts(app.routes)
+    ]
 
 
 def test_every_route_declares_a_permission(rt: Runtime) -> None:
@@ -92,14 +104,21 @@ def test_every_route_declares_a_permission(rt: Runtime) -> None:
     assert len(api) >= len(parse_matrix())  # the walk does see the included routers
     undeclared = [path for path, route in api if not list(_requires(route.dependant))]
     assert undeclared == []
-    others = {path for path, _m, route in routes
-              if isinstance(route, Route) and not isinstance(route, APIRoute)}
+    others = {
+        path
+        for path, _m, route in routes
+        if isinstance(route, Route) and not isinstance(route, APIRoute)
+    }
     assert others <= FRAMEWORK_ROUTES
 
 
 def test_the_matrix_names_every_api_route(rt: Runtime) -> None:
-    routes = {(m, path) for path, methods, route in all_routes(create_app(rt))
-              if isinstance(route, APIRoute) and path.startswith("/api/") for m in methods}
+    routes = {
+        (m, path)
+        for path, methods, route in all_routes(create_app(rt))
+        if isinstance(route, APIRoute) and path.startswith("/api/")
+        for m in methods
+    }
     assert routes == set(parse_matrix())
 
 
@@ -107,26 +126,45 @@ def test_the_matrix_names_every_api_route(rt: Runtime) -> None:
 def world(rt: Runtime) -> dict[str, Any]:
     """One record of every kind, and a bearer token for every role."""
     person = add_person(rt)
-    ids = {"person_id": person.id, "custody_id": add_custody(rt, person).id,
-           "request_id": add_request(rt).id}
+    ids = {
+        "person_id": person.id,
+        "custody_id": add_custody(rt, person).id,
+        "request_id": add_request(rt).id,
+    }
     tokens = {}
     with rt.transaction() as s:
         for role in Role:
-            account, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
-                                         username=f"{role.value}-user", password="p" * 12,
-                                         role=role)
-            tokens[role], _row = accounts.create_token(s, audit=rt.audit, actor="t",
-                                                       account=account, name="matrix")
-        spare, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
-                                   username="spare", password="p" * 12, role=Role.TRACING)
-        _t, spare_token = accounts.create_token(s, audit=rt.audit, actor="t", account=spare,
-                                                name="spare")
+            account, _ = accounts.create(
+                s,
+                keyring=rt.keyring,
+                audit=rt.audit,
+                actor="t",
+                username=f"{role.value}-user",
+                password="p" * 12,
+                role=role,
+            )
+            tokens[role], _row = accounts.create_token(
+                s, audit=rt.audit, actor="t", account=account, name="matrix"
+            )
+        spare, _ = accounts.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="t",
+            username="spare",
+            password="p" * 12,
+            role=Role.TRACING,
+        )
+        _t, spare_token = accounts.create_token(
+            s, audit=rt.audit, actor="t", account=spare, name="spare"
+        )
     ids.update(account_id=spare.id, token_id=spare_token.id)
     return {"ids": ids, "tokens": tokens}
 
 
-def _call(client: TestClient, method: str, path: str, ids: dict[str, str],
-          headers: dict[str, str]) -> int:
+def _call(
+    client: TestClient, method: str, path: str, ids: dict[str, str], headers: dict[str, str]
+) -> int:
     url = path.format(**ids)
     body = None if method in ("GET", "DELETE") else {}
     return client.request(method, url, json=body, headers=headers).status_code
@@ -142,8 +180,13 @@ def test_authorization_matrix(rt: Runtime, world: dict[str, Any]) -> None:
         if allowed is not None and anonymous != 401:
             wrong.append(f"anonymous {method} {path}: {anonymous}")
         for role in Role:
-            status = _call(client, method, path, world["ids"],
-                           {"Authorization": f"Bearer {world['tokens'][role]}"})
+            status = _call(
+                client,
+                method,
+                path,
+                world["ids"],
+                {"Authorization": f"Bearer {world['tokens'][role]}"},
+            )
             expect_allowed = allowed is None or role in allowed
             if expect_allowed == (status in (401, 403)):
                 wrong.append(f"{role.value} {method} {path}: {status}")

@@ -29,24 +29,37 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture(scope="module")
-def fuzz_world(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-               ) -> Iterator[tuple[Runtime, dict[Role, str]]]:
+def fuzz_world(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[Runtime, dict[Role, str]]]:
     folder = tmp_path_factory.mktemp("fuzz")
     shutil.copy(sqlite_template, folder / "store.db")
     FileKeyProvider.create(folder / "kek.json")
     create_signer(folder / "signing.pem")
-    rt = open_runtime(Settings(db_url=f"sqlite:///{folder}/store.db", kek_file=folder / "kek.json",
-                               signing_key_file=folder / "signing.pem"))
+    rt = open_runtime(
+        Settings(
+            db_url=f"sqlite:///{folder}/store.db",
+            kek_file=folder / "kek.json",
+            signing_key_file=folder / "signing.pem",
+        )
+    )
     add_custody(rt, add_person(rt))
     add_request(rt)
     tokens = {}
     with rt.transaction() as s:
         for role in Role:
-            account, _ = accounts.create(s, keyring=rt.keyring, audit=rt.audit, actor="t",
-                                         username=f"fuzz-{role.value}", password="p" * 12,
-                                         role=role)
-            tokens[role], _row = accounts.create_token(s, audit=rt.audit, actor="t",
-                                                       account=account, name="fuzz")
+            account, _ = accounts.create(
+                s,
+                keyring=rt.keyring,
+                audit=rt.audit,
+                actor="t",
+                username=f"fuzz-{role.value}",
+                password="p" * 12,
+                role=role,
+            )
+            tokens[role], _row = accounts.create_token(
+                s, audit=rt.audit, actor="t", account=account, name="fuzz"
+            )
     yield rt, tokens
     rt.close()
 
@@ -69,8 +82,9 @@ EXCLUDED = [schemathesis.checks.positive_data_acceptance]
 def _fuzz(operation: APIOperation, tokens: dict[Role, str]) -> None:
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def run(case: Case) -> None:
         for role in (None, *Role):
             headers = {} if role is None else {"Authorization": f"Bearer {tokens[role]}"}
@@ -80,7 +94,8 @@ def _fuzz(operation: APIOperation, tokens: dict[Role, str]) -> None:
 
 
 def test_no_server_error_and_every_response_conforms(
-        api_schema: schemathesis.BaseSchema, fuzz_world: tuple[Runtime, dict[Role, str]]) -> None:
+    api_schema: schemathesis.BaseSchema, fuzz_world: tuple[Runtime, dict[Role, str]]
+) -> None:
     operations = _operations(api_schema)
     assert len(operations) >= 25
     failures = []

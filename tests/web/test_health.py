@@ -106,6 +106,9 @@ def test_an_oversized_body_is_refused_with_413(rt: Runtime) -> None:
     response = client.post("/api/v1/probe", json=huge)
     assert response.status_code == 413
     assert response.json()["detail"].startswith("body")
-    lying = client.post("/api/v1/probe", content=b"{}",
-                        headers={"content-type": "application/json", "content-length": "abc"})
+    lying = client.post(
+        "/api/v1/probe",
+        content=b"{}",
+        headers={"content-type": "application/json", "content-length": "abc"},
+    )
     assert lying.status_code in (400, 413)

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,6 +21,8 @@ from safeconduct.intake import api as intake_api
 from safeconduct.people import api as people_api
 from safeconduct.runtime import Runtime
 from safeconduct.web import health
+from safeconduct.web.errors import ValidationErrorBody
+from safeconduct.web.limits import BodySizeLimit
 from safeconduct.web.ui import install_ui
 
 log = logging.getLogger("safeconduct.http")
@@ -72,6 +75,18 @@ async def _log_request(
     return response
 
 
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The schema, with 422 described as our handler really answers it."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        ours = ValidationErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(ours.pop("$defs", {}))
+        components["HTTPValidationError"] = ours
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def create_app(rt: Runtime) -> FastAPI:
     """Build the application around a runtime."""
     app = FastAPI(
@@ -83,10 +98,12 @@ def create_app(rt: Runtime) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.runtime = rt
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.middleware("http")(_log_request)
+    app.add_middleware(BodySizeLimit)
     for router in (
         health.router,
         accounts_api.auth_router,

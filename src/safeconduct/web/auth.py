@@ -40,7 +40,7 @@ def identify(request: Request, db: Session) -> Principal | None:
         return None
     principal = accounts.resolve_session(db, token=cookie)
     if principal is not None and request.method not in SAFE_METHODS:
-        presented = request.headers.get(CSRF_HEADER) or request.state.__dict__.get("csrf_form")
+        presented = request.headers.get(CSRF_HEADER) or getattr(request.state, "csrf_form", None)
         if not accounts.csrf_ok(cookie, presented):
             raise HTTPException(403, "missing or invalid CSRF token")
     return principal

@@ -48,10 +48,7 @@ async def csrf_form(request: Request) -> None:
         form = await request.form()
         token = form.get(CSRF_FIELD)
         if isinstance(token, str):
-            # `identify` reads `request.state.__dict__`, where Starlette's State does not
-            # keep attributes (it keeps them in `_state`): write to both.
             request.state.csrf_form = token
-            request.state.__dict__["csrf_form"] = token
 
 
 def local_path(target: str | None, default: str = "/") -> str:
