@@ -56,18 +56,24 @@ NAME_LEVELS = (
     Level("surname and given name swapped",
           "pair_key_l = pair_key_r AND sn_co_l <> sn_co_r", 0.05, 2e-5),
     # Skeletons are short, so one slip moves Jaro-Winkler a lot: count edits.
+    # The name that agrees carries the frequency: Ivanov plus a near-Ivan is
+    # weaker evidence than a rare surname plus a near-Ivan.
     Level("same surname, given name one edit away",
-          "sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 1", 0.03, 3e-4),
+          "sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 1", 0.03, 3e-4,
+          tf="sn_sk"),
     Level("same given name, surname one edit away",
-          "gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 1", 0.03, 1e-3),
+          "gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 1", 0.03, 1e-3,
+          tf="gn_key"),
     Level("one name the same, the other two edits away",
           "(sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 2) OR "
           "(gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 2)", 0.01, 1e-3),
     # Half a name stays at its prior: a benchmark without nicknames or changed
     # surnames would teach EM that this never happens.
-    Level("same surname skeleton", "sn_sk_l = sn_sk_r", 0.03, 6e-3, True, tf="sn_sk"),
-    Level("equivalent given name", "gn_key_l = gn_key_r", 0.01, 6e-2, True, tf="gn_key"),
-    Level("else", "ELSE", 0.02, 0.93),
+    Level("same surname skeleton", "sn_sk_l = sn_sk_r", 0.01, 6e-3, True, tf="sn_sk"),
+    Level("equivalent given name", "gn_key_l = gn_key_r", 0.005, 6e-2, True, tf="gn_key"),
+    # Families rarely get every name wrong; EM, seeing namesakes born on the
+    # same day, would say otherwise.
+    Level("else", "ELSE", 0.005, 0.93, fixed_m=True),
 )
 # A level that needs one side to lack detail (only an initial, only a year)
 # never shows up in a sample of registry pairs, so its u is set here: the
@@ -79,7 +85,7 @@ PATRONYMIC_LEVELS = (
     Level("patronymic initial agrees",
           "pat_init_l = pat_init_r AND (pat_is_init_l = 1 OR pat_is_init_r = 1)",
           0.1, 0.1 * 0.08, fixed_m=True),
-    Level("else", "ELSE", 0.05, 0.94),
+    Level("else", "ELSE", 0.005, 0.94, fixed_m=True),
 )
 # Date m values stay fixed: EM cannot tell a namesake with another birth date
 # from a match with a mistyped one, and would learn that dates do not matter.
