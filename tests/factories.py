@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.models import Account, ApiToken
+from safeconduct.accounts.policy import Role
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
+from safeconduct.db import utcnow
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import Channel, SurrenderRequest
 from safeconduct.intake.schemas import SurrenderRequestCreate
@@ -66,3 +70,39 @@ def add_request(
                 channel=Channel.WEB_FORM, contact=contact, content=content
             ),
         )
+
+
+PASSWORD = "a long enough password"
+
+
+def add_account(
+    rt: Runtime, username: str, role: Role, *, enrolled: bool = False
+) -> tuple[Account, str]:
+    """Create an account; return it and its TOTP secret."""
+    with rt.transaction() as s:
+        account, secret = accounts.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=ACTOR,
+            username=username,
+            password=PASSWORD,
+            role=role,
+        )
+        if enrolled:
+            account.totp_enrolled_at = utcnow()
+    return account, secret
+
+
+def add_token(rt: Runtime, username: str, role: Role) -> tuple[str, ApiToken]:
+    """Create an account in a role and an API token for it; return the token and its record."""
+    account, _ = add_account(rt, username, role)
+    with rt.transaction() as s:
+        return accounts.create_token(
+            s, audit=rt.audit, actor=ACTOR, account=account, name=f"{username} token"
+        )
+
+
+def role_tokens(rt: Runtime, prefix: str) -> dict[Role, str]:
+    """Return a bearer token for a fresh account in every role."""
+    return {role: add_token(rt, f"{prefix}-{role.value}", role)[0] for role in Role}

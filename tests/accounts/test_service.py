@@ -13,26 +13,13 @@ from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import SESSION_IDLE_SECONDS, Role
 from safeconduct.db import utcnow
 from safeconduct.runtime import Runtime
-
-PASSWORD = "correct horse battery"
+from tests.factories import PASSWORD, add_account
 
 
 def _create(
     rt: Runtime, username: str = "ana", role: Role = Role.VERIFIER, enrolled: bool = True
 ) -> tuple[Account, str]:
-    with rt.transaction() as s:
-        account, secret = service.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor="t",
-            username=username,
-            password=PASSWORD,
-            role=role,
-        )
-        if enrolled:
-            account.totp_enrolled_at = utcnow()
-    return account, secret
+    return add_account(rt, username, role, enrolled=enrolled)
 
 
 def _try(rt: Runtime, username: str, password: str, code: str | None) -> bool:

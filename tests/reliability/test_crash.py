@@ -15,13 +15,13 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.service import verify
 from safeconduct.config import Settings
 from safeconduct.intake import service as intake_service
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.reveal import field_of
+from tests.factories import add_token
 
 ROUNDS = 4
 PER_ROUND = 5
@@ -67,25 +67,8 @@ def server(settings: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         proc.wait(timeout=10)
 
 
-def _intake_token(rt: Runtime) -> str:
-    with rt.transaction() as s:
-        account, _ = accounts.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor="t",
-            username="intake-crash",
-            password="p" * 12,
-            role=Role.INTAKE,
-        )
-        token, _row = accounts.create_token(
-            s, audit=rt.audit, actor="t", account=account, name="crash"
-        )
-    return token
-
-
 def test_acknowledged_requests_survive_a_kill(rt: Runtime, settings: Settings) -> None:
-    token = _intake_token(rt)
+    token, _ = add_token(rt, "intake-crash", Role.INTAKE)
     rt.close()
     acknowledged: dict[str, str] = {}
     for round_ in range(ROUNDS):

@@ -30,7 +30,7 @@ def test_spark_gives_the_same_top_answers_as_duckdb(
     _require_java()
     from safeconduct.tracing.engines import SparkEngine
 
-    registry, inquiries = registry_rows[:1500], inquiry_rows[:150]
+    registry, inquiries = registry_rows[:2500], inquiry_rows[:150]
     answers = {}
     for name, engine in (("duckdb", "duckdb"), ("spark", SparkEngine())):
         # EM is left out: its sampling differs by engine; the model is the same.

@@ -8,13 +8,10 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
-from safeconduct.db import utcnow
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
-
-PASSWORD = "a long enough password"
+from tests.factories import add_account, add_token
 
 
 @pytest.fixture
@@ -30,19 +27,7 @@ def bearer(rt: Runtime) -> Callable[[Role], dict[str, str]]:
 
     def headers(role: Role) -> dict[str, str]:
         if role not in made:
-            with rt.transaction() as s:
-                account, _ = accounts.create(
-                    s,
-                    keyring=rt.keyring,
-                    audit=rt.audit,
-                    actor="t",
-                    username=f"{role.value}-bearer",
-                    password=PASSWORD,
-                    role=role,
-                )
-                token, _ = accounts.create_token(
-                    s, audit=rt.audit, actor="t", account=account, name="tests"
-                )
+            token, _ = add_token(rt, f"{role.value}-bearer", role)
             made[role] = {"Authorization": f"Bearer {token}"}
         return made[role]
 
@@ -51,19 +36,7 @@ def bearer(rt: Runtime) -> Callable[[Role], dict[str, str]]:
 
 def make_account(rt: Runtime, username: str, role: Role, *, enrolled: bool) -> str:
     """Create an account and return its TOTP secret."""
-    with rt.transaction() as s:
-        account, secret = accounts.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor="t",
-            username=username,
-            password=PASSWORD,
-            role=role,
-        )
-        if enrolled:
-            account.totp_enrolled_at = utcnow()
-    return secret
+    return add_account(rt, username, role, enrolled=enrolled)[1]
 
 
 def code(secret: str) -> str:

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 
 from safeconduct.accounts.policy import Role
 from safeconduct.runtime import Runtime
-from tests.web.conftest import PASSWORD, code, make_account
+from tests.factories import PASSWORD
+from tests.web.conftest import code, make_account
 
 Bearer = Callable[[Role], dict[str, str]]
 PERSON = {

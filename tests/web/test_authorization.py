@@ -13,12 +13,11 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Route
 
-from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
 from safeconduct.web.auth import Requires
-from tests.factories import add_custody, add_person, add_request
+from tests.factories import add_custody, add_person, add_request, add_token, role_tokens
 
 # Columns: I intake, R registrar, M medical, W welfare, V verifier, E exchange, T tracing,
 # A auditor, D admin. "+" allowed, "." denied; "public" needs no account at all.
@@ -131,34 +130,9 @@ def world(rt: Runtime) -> dict[str, Any]:
         "custody_id": add_custody(rt, person).id,
         "request_id": add_request(rt).id,
     }
-    tokens = {}
-    with rt.transaction() as s:
-        for role in Role:
-            account, _ = accounts.create(
-                s,
-                keyring=rt.keyring,
-                audit=rt.audit,
-                actor="t",
-                username=f"{role.value}-user",
-                password="p" * 12,
-                role=role,
-            )
-            tokens[role], _row = accounts.create_token(
-                s, audit=rt.audit, actor="t", account=account, name="matrix"
-            )
-        spare, _ = accounts.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor="t",
-            username="spare",
-            password="p" * 12,
-            role=Role.TRACING,
-        )
-        _t, spare_token = accounts.create_token(
-            s, audit=rt.audit, actor="t", account=spare, name="spare"
-        )
-    ids.update(account_id=spare.id, token_id=spare_token.id)
+    tokens = role_tokens(rt, "matrix")
+    _spare, spare_token = add_token(rt, "spare", Role.TRACING)
+    ids.update(account_id=spare_token.account_id, token_id=spare_token.id)
     return {"ids": ids, "tokens": tokens}
 
 

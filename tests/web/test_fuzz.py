@@ -16,14 +16,13 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import APIOperation, Case
 
-from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.config import Settings
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import FileKeyProvider
 from safeconduct.security.signing import create_signer
 from safeconduct.web.app import create_app
-from tests.factories import add_custody, add_person, add_request
+from tests.factories import add_custody, add_person, add_request, role_tokens
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
@@ -45,21 +44,7 @@ def fuzz_world(
     )
     add_custody(rt, add_person(rt))
     add_request(rt)
-    tokens = {}
-    with rt.transaction() as s:
-        for role in Role:
-            account, _ = accounts.create(
-                s,
-                keyring=rt.keyring,
-                audit=rt.audit,
-                actor="t",
-                username=f"fuzz-{role.value}",
-                password="p" * 12,
-                role=role,
-            )
-            tokens[role], _row = accounts.create_token(
-                s, audit=rt.audit, actor="t", account=account, name="fuzz"
-            )
+    tokens = role_tokens(rt, "fuzz")
     yield rt, tokens
     rt.close()
 

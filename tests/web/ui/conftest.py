@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from safeconduct.accounts.policy import Role
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
-from tests.web.conftest import PASSWORD, code, make_account
+from tests.factories import PASSWORD
+from tests.web.conftest import code, make_account
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 

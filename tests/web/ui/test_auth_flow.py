@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.runtime import Runtime
-from tests.web.conftest import PASSWORD, code, make_account
+from tests.factories import PASSWORD
+from tests.web.conftest import code, make_account
 from tests.web.ui.conftest import csrf_of
 
 UiLogin = Callable[[Role], TestClient]
