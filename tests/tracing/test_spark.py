@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from safeconduct.tracing.matcher import InquiryRow, RegistryRow
-from safeconduct.tracing.splink_matcher import SplinkMatcher
+from safeconduct.tracing.splink_matcher import MIN_REGISTRY_FOR_U, SplinkMatcher
 
 
 def _require_java() -> None:
@@ -30,7 +30,8 @@ def test_spark_gives_the_same_top_answers_as_duckdb(
     _require_java()
     from safeconduct.tracing.engines import SparkEngine
 
-    registry, inquiries = registry_rows[:2500], inquiry_rows[:150]
+    # Above MIN_REGISTRY_FOR_U, so u sampling and term frequencies run on Spark too.
+    registry, inquiries = registry_rows[: MIN_REGISTRY_FOR_U + 500], inquiry_rows[:150]
     answers = {}
     for name, engine in (("duckdb", "duckdb"), ("spark", SparkEngine())):
         # EM is left out: its sampling differs by engine; the model is the same.
