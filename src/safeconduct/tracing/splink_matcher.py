@@ -32,7 +32,7 @@ MIN_INQUIRIES_FOR_EM = 300
 # more about the few names present than about people in general: keep the
 # prior u values and leave term frequencies out.
 MIN_REGISTRY_FOR_U = 2000
-U_MAX_PAIRS = 1e6
+U_MAX_PAIRS = 2e6
 EM_MAX_PAIRS = 2e5
 SEED = 7
 
@@ -61,6 +61,8 @@ class SplinkMatcher:
         self._registry: Any = None
         self._registry_size = 0
         self._model: dict[str, Any] = {}
+        # The Splink model (settings with m and u) used by the latest match.
+        self.trained_model: dict[str, Any] = {}
         self._batches = itertools.count()
         logging.getLogger("splink").setLevel(logging.WARNING)
 
@@ -134,5 +136,5 @@ class SplinkMatcher:
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     rule, max_pairs=EM_MAX_PAIRS, estimate_without_term_frequencies=True
                 )
-        self._last_model = linker.misc.save_model_to_json()
+        self.trained_model = linker.misc.save_model_to_json()
         return linker
