@@ -23,7 +23,7 @@ _RU = importlib.import_module("faker.providers.person.ru_RU").Provider
 _UK = importlib.import_module("faker.providers.person.uk_UA").Provider
 _EQUIV = Path(__file__).parents[1] / "src/safeconduct/tracing/data/given_name_equivalents.csv"
 
-IUliia_SCHEMAS = (
+IULIIA_SCHEMAS = (
     iuliia.ICAO_DOC_9303, iuliia.GOST_779, iuliia.BGN_PCGN, iuliia.ALA_LC,
     iuliia.WIKIPEDIA, iuliia.SCIENTIFIC, iuliia.MOSMETRO, iuliia.GOST_52535,
     iuliia.MVD_310, iuliia.MVD_782, iuliia.YANDEX_MAPS, iuliia.BS_2979,
@@ -129,7 +129,7 @@ def latin(text: str, rng: random.Random, ukrainian: bool) -> str:
         style = _STYLES[rng.choice(sorted(_STYLES))]
         lowered = "".join(style.get(c, c) for c in text.lower())
         return iuliia.ICAO_DOC_9303.translate(lowered).capitalize()
-    return str(rng.choice(IUliia_SCHEMAS).translate(text))
+    return str(rng.choice(IULIIA_SCHEMAS).translate(text))
 
 
 def typo(text: str, rng: random.Random) -> str:
