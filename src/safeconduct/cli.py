@@ -20,6 +20,7 @@ from safeconduct.demo.accounts import DemoAccount
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import FileKeyProvider, KeyProviderError
 from safeconduct.security.signing import SigningKeyError
+from safeconduct.tracing.cli import trace_app
 
 app = typer.Typer(
     help="Safe Conduct: the registry that keeps the promises made to those who surrender.",
@@ -275,15 +276,7 @@ def users_reset_totp(username: str, db: DbOption = None) -> None:
     _print_enrolment(username, secret)
 
 
-def _mount_tracing() -> None:
-    try:
-        from safeconduct.tracing.cli import trace_app
-    except ImportError:  # the tracing engine is optional at import time
-        return
-    app.add_typer(trace_app, name="trace")
-
-
-_mount_tracing()
+app.add_typer(trace_app, name="trace")
 
 
 def main() -> None:

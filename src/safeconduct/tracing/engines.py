@@ -41,7 +41,7 @@ class DuckDBEngine:
 
     def load(self, name: str, columns: dict[str, list[Any]], *, role: str) -> Any:
         """Load a column table as ``name``; Splink labels its rows with ``role``."""
-        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow as pa
 
         types = {"string": pa.string(), "int": pa.int64()}
         schema = pa.schema([(col, types[kind]) for col, kind in COLUMNS.items()])

@@ -13,9 +13,11 @@ _SELECT = "SELECT id, surname, given_names, patronymic, date_of_birth FROM perso
 
 def load_registry_from_db(url: str) -> Iterator[RegistryRow]:
     """Yield every person in the ``persons`` table who has not been erased."""
-    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy import inspect, text
 
-    engine = create_engine(url)
+    from safeconduct.db import make_engine
+
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("persons")}
