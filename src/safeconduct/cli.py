@@ -119,7 +119,7 @@ def demo(
         return
     console.print(f"Safe Conduct demo: [bold]http://{host}:{port}/[/bold]")
     console.print(
-        f"API: http://{host}:{port}/api/docs   health: http://{host}:{port}/api/v1/health"
+        f"API schema: http://{host}:{port}/openapi.json   health: http://{host}:{port}/api/v1/health"
     )
     _serve(rt, host, port)
 
