@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from safeconduct.config import Settings
 from safeconduct.custody.models import Custody
 from safeconduct.intake.models import SurrenderRequest
 from safeconduct.people import service as people_service
-from safeconduct.runtime import Runtime
+from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import EnvKeyProvider, FileKeyProvider, new_key
 from safeconduct.security.reveal import field_of
 from safeconduct.security.sealing import SealError
@@ -143,3 +146,41 @@ def test_each_person_has_their_own_data_key(rt: Runtime) -> None:
         owners = set(s.execute(select(DataKey.owner_type, DataKey.owner_id)).all())
     assert ("person", a.id) in owners
     assert ("person", b.id) in owners
+
+
+def test_an_erased_person_stays_erased_in_an_older_backup_once_keys_rotate(
+    rt: Runtime, settings: Settings, db_url: str
+) -> None:
+    """Erase, then rotate and retire the key-encryption key: a backup taken before the
+    erasure still holds the wrapped data key, and nothing left can unwrap it."""
+    if not db_url.startswith("sqlite"):
+        return  # the backup here is SQLite's online backup; PostgreSQL's would be pg_dump
+    person = add_person(rt)
+    custody = add_custody(rt, person, place="PLANTED ford")
+    store = Path(db_url.removeprefix("sqlite:///"))
+    backup = store.with_name("backup.db")
+    with sqlite3.connect(store) as source, sqlite3.connect(backup) as target:
+        source.backup(target)
+    with rt.transaction() as s:
+        fresh = s.get(type(person), person.id)
+        assert fresh is not None
+        people_service.erase(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="t",
+            person=fresh,
+            reason="right to erasure",
+        )
+    provider = rt.keyring.provider
+    assert isinstance(provider, FileKeyProvider)
+    new = provider.add_new_current()
+    with rt.transaction() as s:
+        rt.keyring.rotate(s)
+    provider.retire(keep={new})
+    restored = open_runtime(settings.model_copy(update={"db_url": f"sqlite:///{backup}"}))
+    try:
+        with pytest.raises(SealError):
+            _open(restored, custody, "circumstances")
+    finally:
+        restored.close()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeconduct.db import utcnow
-from safeconduct.security.keys import KeyProvider, new_key
+from safeconduct.security.keys import KeyProvider, KeyProviderError, new_key
 from safeconduct.security.models import DataKey
 from safeconduct.security.sealing import FieldRef, Sealed, SealError, open_bytes, seal_bytes
 
@@ -54,7 +54,11 @@ class Keyring:
             raise ErasedError(
                 "the data key of this record was destroyed; its sealed values are erased"
             )
-        kek = self.provider.get(key.kek_id)
+        try:
+            kek = self.provider.get(key.kek_id)
+        except KeyProviderError:
+            # A retired KEK: what it wrapped (an old backup, say) is gone for good.
+            raise SealError(f"key-encryption key {key.kek_id!r} is retired") from None
         try:
             return AESGCM(kek).decrypt(
                 key.wrapped[:_WRAP_NONCE], key.wrapped[_WRAP_NONCE:], _wrap_aad(key)
