@@ -16,6 +16,7 @@ from safeconduct.config import Settings
 from safeconduct.custody.models import Custody
 from safeconduct.intake.models import SurrenderRequest
 from safeconduct.people import service as people_service
+from safeconduct.people.models import Person
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import EnvKeyProvider, FileKeyProvider, new_key
 from safeconduct.security.reveal import field_of
@@ -28,6 +29,18 @@ db_settings = settings(
 )
 # A marker no error message could contain by chance.
 texts = st.text(min_size=1, max_size=100).map(lambda t: f"PLANTED-{t.strip()}")
+
+
+def _erase(rt: Runtime, person: Person) -> None:
+    with rt.transaction() as s:
+        people_service.erase(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor="test",
+            person=people_service.get_or_raise(s, person_id=person.id),
+            reason="right to erasure",
+        )
 
 
 def _open(
@@ -113,17 +126,7 @@ def test_erasing_a_person_makes_their_sealed_values_unreadable(rt: Runtime) -> N
     person = add_person(rt)
     custody = add_custody(rt, person, place="secret ford")
     other = add_custody(rt, add_person(rt, surname="OTHER"), place="other ford")
-    with rt.transaction() as s:
-        fresh = s.get(type(person), person.id)
-        assert fresh is not None
-        people_service.erase(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor="test",
-            person=fresh,
-            reason="right to erasure",
-        )
+    _erase(rt, person)
     with pytest.raises(ErasedError):
         _open(rt, custody, "circumstances")
     assert b"other ford" in _open(rt, other, "circumstances")
@@ -161,17 +164,7 @@ def test_an_erased_person_stays_erased_in_an_older_backup_once_keys_rotate(
     backup = store.with_name("backup.db")
     with sqlite3.connect(store) as source, sqlite3.connect(backup) as target:
         source.backup(target)
-    with rt.transaction() as s:
-        fresh = s.get(type(person), person.id)
-        assert fresh is not None
-        people_service.erase(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor="t",
-            person=fresh,
-            reason="right to erasure",
-        )
+    _erase(rt, person)
     provider = rt.keyring.provider
     assert isinstance(provider, FileKeyProvider)
     new = provider.add_new_current()
