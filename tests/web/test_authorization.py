@@ -62,6 +62,9 @@ GET    /people                                              . + + + + + + . .
 GET    /people/{person_id}                                  . + + + + + + . .
 POST   /people/{person_id}/custodies/{custody_id}/reveal    . . . . + . . . .
 GET    /requests                                            + . . . . . . . .
+GET    /requests/{request_id}                               + . . . . . . . .
+POST   /requests/{request_id}/status                        + . . . . . . . .
+POST   /requests/{request_id}/reveal                        + . . . . . . . .
 GET    /audit                                               . . . . . . . + .
 POST   /audit/verify                                        . . . . . . . + .
 GET    /accounts                                            . . . . . . . . +

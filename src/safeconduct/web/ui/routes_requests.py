@@ -1,24 +1,89 @@
-"""The intake queue of surrender requests, oldest first, filtered by status."""
+"""The intake queue: filter and page it, open a request, move it along, reveal what it says."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.intake import api as intake_api
-from safeconduct.intake.models import RequestStatus
+from safeconduct.intake import service as intake_service
+from safeconduct.intake.models import RequestStatus, SurrenderRequest
+from safeconduct.intake.policy import ALLOWED
+from safeconduct.intake.schemas import SurrenderRequestRead
+from safeconduct.runtime import Runtime
+from safeconduct.schemas_common import Page
+from safeconduct.security.policy import PurposeError, stated_purpose
+from safeconduct.security.reveal import reveal
+from safeconduct.security.service import ErasedError
 from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession
+from safeconduct.web.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
 
 router = APIRouter(dependencies=[Depends(csrf_form)])
 QueueReader = Annotated[Principal, Depends(Requires(Permission.REQUEST_READ))]
+Mover = Annotated[Principal, Depends(Requires(Permission.REQUEST_UPDATE))]
+Revealer = Annotated[Principal, Depends(Requires(Permission.REQUEST_REVEAL))]
 PAGE_SIZE = 20
+
+# The default view: what still needs intake's work, in workflow order.
+OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW, RequestStatus.ACCEPTED)
+OPEN_VIEW, ALL_VIEW = "open", "all"
+VIEWS = (OPEN_VIEW, ALL_VIEW, *(s.value for s in RequestStatus))
+SEALED_COLUMNS = ("contact", "content")
+
+
+def window(totals: Sequence[int], start: int, size: int) -> list[tuple[int, int, int]]:
+    """Cut `[start, start + size)` of runs laid end to end into `(run, first, stop)` slices.
+
+    The open view lists each open status in turn; this tells which rows of which status
+    fall on a page, so the existing one-status listing serves it unchanged.
+    """
+    slices, offset = [], 0
+    for run, total in enumerate(totals):
+        first, stop = max(start - offset, 0), min(start + size - offset, total)
+        if first < stop:
+            slices.append((run, first, stop))
+        offset += total
+    return slices
+
+
+def _rows(
+    db: DbSession, who: Principal, status: RequestStatus, first: int, stop: int
+) -> list[SurrenderRequestRead]:
+    """Rows `[first, stop)` of one status, read through at most two pages of the listing."""
+    pages = range(first // PAGE_SIZE + 1, (stop - 1) // PAGE_SIZE + 2)
+    rows = [
+        row
+        for number in pages
+        for row in intake_api.list_requests(
+            db, who, status=status, page=number, size=PAGE_SIZE
+        ).items
+    ]
+    skip = first % PAGE_SIZE
+    return rows[skip : skip + stop - first]
+
+
+def _open_queue(db: DbSession, who: Principal, page: int) -> Page[SurrenderRequestRead]:
+    totals = [intake_api.list_requests(db, who, status=s, page=1, size=1).total for s in OPEN]
+    items = [
+        row
+        for run, first, stop in window(totals, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        for row in _rows(db, who, OPEN[run], first, stop)
+    ]
+    return Page[SurrenderRequestRead](items=items, total=sum(totals), page=page, size=PAGE_SIZE)
+
+
+def _queue(db: DbSession, who: Principal, view: str, page: int) -> Page[SurrenderRequestRead]:
+    if view == OPEN_VIEW:
+        return _open_queue(db, who, page)
+    status = None if view == ALL_VIEW else RequestStatus(view)
+    return intake_api.list_requests(db, who, status=status, page=page, size=PAGE_SIZE)
 
 
 @router.get("/requests")
@@ -26,11 +91,11 @@ def request_queue(
     request: Request,
     db: DbSession,
     who: QueueReader,
-    status: RequestStatus | None = None,
+    status: Annotated[str, Query(pattern=f"^({'|'.join(VIEWS)})$")] = OPEN_VIEW,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Show the queue; the sealed contact and content are not on this page."""
-    found = intake_api.list_requests(db, who, status=status, page=page, size=PAGE_SIZE)
+    found = _queue(db, who, status, page)
     pages = max(1, -(-found.total // PAGE_SIZE))
     return render.page(
         request,
@@ -38,6 +103,127 @@ def request_queue(
         "requests.html",
         found=found,
         pages=pages,
-        status=status.value if status else "",
+        status=status,
         statuses=list(RequestStatus),
     )
+
+
+def _found(db: DbSession, request_id: str) -> SurrenderRequest:
+    found = intake_service.get(db, request_id=request_id)
+    if found is None:
+        raise HTTPException(404, "surrender request not found")
+    return found
+
+
+def _request_page(
+    request: Request,
+    db: DbSession,
+    found: SurrenderRequest,
+    *,
+    refused: RequestStatus | None = None,
+    status_code: int = 200,
+) -> Response:
+    current = RequestStatus(found.status)
+    return render.page(
+        request,
+        db,
+        "request.html",
+        status_code=status_code,
+        item=SurrenderRequestRead.model_validate(found),
+        # In workflow order, so the buttons keep their places from one request to the next.
+        targets=[s for s in RequestStatus if s in ALLOWED[current]],
+        refused=refused,
+        error=False,
+        reason="",
+        chosen="",
+    )
+
+
+@router.get("/requests/{request_id}")
+def request_page(request: Request, request_id: str, db: DbSession, _: QueueReader) -> Response:
+    """Channel, times, status and the next steps; contact and content stay sealed."""
+    return _request_page(request, db, _found(db, request_id))
+
+
+@router.post("/requests/{request_id}/status")
+def move_request(
+    request: Request,
+    request_id: str,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Mover,
+    status: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Move a request to the status its workflow allows next; refuse anything else."""
+    found = _found(db, request_id)
+    try:
+        target = RequestStatus(status)
+    except ValueError:
+        raise HTTPException(400, "unknown status") from None
+    try:
+        intake_service.move(db, audit=rt.audit, actor=who.actor, request=found, status=target)
+    except intake_service.TransitionError:
+        # Usually someone else moved it first: show its current state and the refusal.
+        return _request_page(request, db, found, refused=target, status_code=409)
+    # Post/redirect/get: a reload does not post the move again.
+    return RedirectResponse(f"/requests/{found.id}", status_code=303)
+
+
+def _open_sealed(
+    db: DbSession,
+    rt: Runtime,
+    who: Principal,
+    found: SurrenderRequest,
+    *,
+    purpose: str,
+    reason: str,
+) -> dict[str, str]:
+    """Open contact and content for the stated purpose; each read is audited on its own."""
+    try:
+        return {
+            column: reveal(
+                db,
+                keyring=rt.keyring,
+                audit=rt.audit,
+                record=found,
+                column=column,
+                actor=who.actor,
+                purpose=purpose,
+                reason=reason,
+            ).decode("utf-8")
+            for column in SEALED_COLUMNS
+        }
+    except ErasedError:
+        # The channel data was destroyed on schedule: nothing is left to open.
+        raise HTTPException(410, "erased") from None
+
+
+@router.post("/requests/{request_id}/reveal")
+def reveal_request(
+    request: Request,
+    request_id: str,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Revealer,
+    purpose: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Open the contact and content for a stated purpose; they appear only in this response."""
+    found = _found(db, request_id)
+    item = SurrenderRequestRead.model_validate(found)
+    try:
+        stated_purpose(purpose, reason)  # refuse before anything is opened or audited
+    except PurposeError:
+        return render.page(
+            request,
+            db,
+            "_request_reveal_form.html",
+            status_code=422,
+            item=item,
+            error=True,
+            reason=reason,
+            chosen=purpose,
+        )
+    opened = _open_sealed(db, rt, who, found, purpose=purpose, reason=reason)
+    template = "_request_contents.html" if render.is_htmx(request) else "request_revealed.html"
+    return render.page(request, db, template, item=item, opened=opened)
