@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
@@ -48,14 +47,8 @@ def list_requests(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[SurrenderRequestRead]:
     """The queue, oldest first."""
-    stmt = select(SurrenderRequest)
-    if status is not None:
-        stmt = stmt.where(SurrenderRequest.status == status.value)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(
-        stmt.order_by(SurrenderRequest.received_at, SurrenderRequest.id)
-        .offset((page - 1) * size)
-        .limit(size)
+    rows, total = service.list_(
+        db, statuses=() if status is None else (status,), offset=(page - 1) * size, limit=size
     )
     return Page[SurrenderRequestRead](
         items=[SurrenderRequestRead.model_validate(r) for r in rows],

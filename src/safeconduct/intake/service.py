@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from safeconduct.audit.service import AuditLog
@@ -27,6 +31,26 @@ def request_owner(request_id: str) -> KeyOwner:
 
 def get(session: Session, *, request_id: str) -> SurrenderRequest | None:
     return session.get(SurrenderRequest, request_id)
+
+
+def list_(
+    session: Session,
+    *,
+    statuses: Sequence[RequestStatus] = (),
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[SurrenderRequest], int]:
+    """Return a page of the queue and its total: the given statuses in the order given,
+    oldest first within each; every status when none is given."""
+    stmt = select(SurrenderRequest)
+    rank: ColumnElement[Any] = literal(0)
+    if statuses:
+        stmt = stmt.where(SurrenderRequest.status.in_([s.value for s in statuses]))
+        rank = case({s.value: i for i, s in enumerate(statuses)}, value=SurrenderRequest.status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    ordered = stmt.order_by(rank, SurrenderRequest.received_at, SurrenderRequest.id)
+    rows = session.scalars(ordered.offset(offset).limit(limit))
+    return list(rows), total
 
 
 def create(

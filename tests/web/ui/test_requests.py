@@ -15,7 +15,7 @@ from safeconduct.audit.tags import AuditAction
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.runtime import Runtime
-from safeconduct.web.ui.routes_requests import PAGE_SIZE, window
+from safeconduct.web.ui.routes_requests import PAGE_SIZE
 from tests.factories import ACTOR, add_request
 from tests.web.ui.conftest import csrf_of
 from tests.web.ui.test_pages import InlineCode
@@ -78,22 +78,6 @@ def post(client: TestClient, path: str, page: str, htmx: bool = False, **form: s
 @pytest.fixture
 def intake(ui_login: UiLogin) -> TestClient:
     return ui_login(Role.INTAKE)
-
-
-@pytest.mark.parametrize(
-    ("totals", "start", "expected"),
-    [
-        ([3, 0, 4], 0, [(0, 0, 3), (2, 0, 4)]),
-        ([25, 10, 5], 20, [(0, 20, 25), (1, 0, 10), (2, 0, 5)]),
-        ([25, 10, 5], 40, []),
-        ([5, 30, 5], 20, [(1, 15, 30), (2, 0, 5)]),
-        ([0, 0, 0], 0, []),
-    ],
-)
-def test_window_cuts_a_page_out_of_runs(
-    totals: list[int], start: int, expected: list[tuple[int, int, int]]
-) -> None:
-    assert window(totals, start, PAGE_SIZE) == expected
 
 
 def test_the_queue_shows_open_requests_in_workflow_order(intake: TestClient, rt: Runtime) -> None:

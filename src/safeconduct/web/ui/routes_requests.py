@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -10,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
-from safeconduct.intake import api as intake_api
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import ALLOWED
@@ -38,52 +36,14 @@ VIEWS = (OPEN_VIEW, ALL_VIEW, *(s.value for s in RequestStatus))
 SEALED_COLUMNS = ("contact", "content")
 
 
-def window(totals: Sequence[int], start: int, size: int) -> list[tuple[int, int, int]]:
-    """Cut `[start, start + size)` of runs laid end to end into `(run, first, stop)` slices.
-
-    The open view lists each open status in turn; this tells which rows of which status
-    fall on a page, so the existing one-status listing serves it unchanged.
-    """
-    slices, offset = [], 0
-    for run, total in enumerate(totals):
-        first, stop = max(start - offset, 0), min(start + size - offset, total)
-        if first < stop:
-            slices.append((run, first, stop))
-        offset += total
-    return slices
-
-
-def _rows(
-    db: DbSession, who: Principal, status: RequestStatus, first: int, stop: int
-) -> list[SurrenderRequestRead]:
-    """Rows `[first, stop)` of one status, read through at most two pages of the listing."""
-    pages = range(first // PAGE_SIZE + 1, (stop - 1) // PAGE_SIZE + 2)
-    rows = [
-        row
-        for number in pages
-        for row in intake_api.list_requests(
-            db, who, status=status, page=number, size=PAGE_SIZE
-        ).items
-    ]
-    skip = first % PAGE_SIZE
-    return rows[skip : skip + stop - first]
-
-
-def _open_queue(db: DbSession, who: Principal, page: int) -> Page[SurrenderRequestRead]:
-    totals = [intake_api.list_requests(db, who, status=s, page=1, size=1).total for s in OPEN]
-    items = [
-        row
-        for run, first, stop in window(totals, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-        for row in _rows(db, who, OPEN[run], first, stop)
-    ]
-    return Page[SurrenderRequestRead](items=items, total=sum(totals), page=page, size=PAGE_SIZE)
-
-
-def _queue(db: DbSession, who: Principal, view: str, page: int) -> Page[SurrenderRequestRead]:
-    if view == OPEN_VIEW:
-        return _open_queue(db, who, page)
-    status = None if view == ALL_VIEW else RequestStatus(view)
-    return intake_api.list_requests(db, who, status=status, page=page, size=PAGE_SIZE)
+def _queue(db: DbSession, view: str, page: int) -> Page[SurrenderRequestRead]:
+    """One page of a view: the open statuses in workflow order, one status, or all."""
+    statuses = OPEN if view == OPEN_VIEW else () if view == ALL_VIEW else (RequestStatus(view),)
+    rows, total = intake_service.list_(
+        db, statuses=statuses, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    items = [SurrenderRequestRead.model_validate(r) for r in rows]
+    return Page[SurrenderRequestRead](items=items, total=total, page=page, size=PAGE_SIZE)
 
 
 @router.get("/requests")
@@ -95,7 +55,7 @@ def request_queue(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Show the queue; the sealed contact and content are not on this page."""
-    found = _queue(db, who, status, page)
+    found = _queue(db, status, page)
     pages = max(1, -(-found.total // PAGE_SIZE))
     return render.page(
         request,
