@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from safeconduct.accounts import service as accounts
+from safeconduct.accounts import sessions
 from safeconduct.accounts.models import Account, ApiToken
 from safeconduct.accounts.policy import Role
 from safeconduct.custody import service as custody_service
@@ -98,7 +99,7 @@ def add_token(rt: Runtime, username: str, role: Role) -> tuple[str, ApiToken]:
     """Create an account in a role and an API token for it; return the token and its record."""
     account, _ = add_account(rt, username, role)
     with rt.transaction() as s:
-        return accounts.create_token(
+        return sessions.create_token(
             s, audit=rt.audit, actor=ACTOR, account=account, name=f"{username} token"
         )
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from safeconduct.accounts import service
+from safeconduct.accounts import service, sessions
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import SESSION_IDLE_SECONDS, Role
 from safeconduct.db import utcnow
@@ -88,10 +88,10 @@ def test_a_disabled_account_cannot_log_in_and_loses_its_sessions(rt: Runtime) ->
     with rt.transaction() as s:
         fresh = s.get(Account, account.id)
         assert fresh is not None
-        token, _ = service.start_session(s, account=fresh)
+        token, _ = sessions.start_session(s, account=fresh)
         service.disable(s, audit=rt.audit, actor="t", account=fresh)
     with rt.transaction() as s:
-        assert service.resolve_session(s, token=token) is None
+        assert sessions.resolve_session(s, token=token) is None
     assert not _try(rt, "ana", PASSWORD, None)
 
 
@@ -100,10 +100,10 @@ def test_sessions_expire_when_idle(rt: Runtime) -> None:
     with rt.transaction() as s:
         fresh = s.get(Account, account.id)
         assert fresh is not None
-        token, _ = service.start_session(s, account=fresh)
-        assert service.resolve_session(s, token=token) is not None
+        token, _ = sessions.start_session(s, account=fresh)
+        assert sessions.resolve_session(s, token=token) is not None
         later = utcnow() + timedelta(seconds=SESSION_IDLE_SECONDS + 5)
-        assert service.resolve_session(s, token=token, now=later) is None
+        assert sessions.resolve_session(s, token=token, now=later) is None
 
 
 def test_unenrolled_sealed_roles_get_an_enrolment_only_session(rt: Runtime) -> None:
@@ -111,13 +111,13 @@ def test_unenrolled_sealed_roles_get_an_enrolment_only_session(rt: Runtime) -> N
     with rt.transaction() as s:
         fresh = s.get(Account, account.id)
         assert fresh is not None
-        token, row = service.start_session(s, account=fresh)
+        token, row = sessions.start_session(s, account=fresh)
         assert row.enrolment_only
         assert service.enrol_totp(
             s, keyring=rt.keyring, audit=rt.audit, account=fresh, code=pyotp.TOTP(secret).now()
         )
-        service.finish_enrolment(s, token=token)
-        principal = service.resolve_session(s, token=token)
+        sessions.finish_enrolment(s, token=token)
+        principal = sessions.resolve_session(s, token=token)
     assert principal is not None
     assert not principal.enrolment_only
 
@@ -127,22 +127,22 @@ def test_api_tokens_are_hashed_scoped_and_revocable(rt: Runtime) -> None:
     with rt.transaction() as s:
         fresh = s.get(Account, account.id)
         assert fresh is not None
-        token, row = service.create_token(s, audit=rt.audit, actor="t", account=fresh, name="ci")
+        token, row = sessions.create_token(s, audit=rt.audit, actor="t", account=fresh, name="ci")
         assert token not in row.token_hash
-        principal = service.resolve_token(s, token=token)
+        principal = sessions.resolve_token(s, token=token)
         assert principal is not None
         assert principal.role == Role.REGISTRAR
         fresh.role = Role.ADMIN.value  # a role change invalidates tokens of the old role
-        assert service.resolve_token(s, token=token) is None
+        assert sessions.resolve_token(s, token=token) is None
         fresh.role = Role.REGISTRAR.value
-        service.revoke_token(s, audit=rt.audit, actor="t", token=row)
-        assert service.resolve_token(s, token=token) is None
+        sessions.revoke_token(s, audit=rt.audit, actor="t", token=row)
+        assert sessions.resolve_token(s, token=token) is None
 
 
 def test_csrf_token_is_bound_to_the_session() -> None:
-    assert service.csrf_ok("session-a", service.csrf_token("session-a"))
-    assert not service.csrf_ok("session-b", service.csrf_token("session-a"))
-    assert not service.csrf_ok("session-a", None)
+    assert sessions.csrf_ok("session-a", sessions.csrf_token("session-a"))
+    assert not sessions.csrf_ok("session-b", sessions.csrf_token("session-a"))
+    assert not sessions.csrf_ok("session-a", None)
 
 
 def test_short_passwords_and_taken_usernames_are_refused(rt: Runtime) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import segno
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
-from safeconduct.accounts import service
+from safeconduct.accounts import service, sessions
 from safeconduct.accounts.models import Account, ApiToken
 from safeconduct.accounts.policy import SESSION_ABSOLUTE_SECONDS, Permission, Role
 from safeconduct.accounts.schemas import (
@@ -48,7 +48,7 @@ def _me(who: Principal, cookie: str | None) -> Me:
         username=who.username,
         role=who.role,
         enrolment_required=who.enrolment_only,
-        csrf_token=service.csrf_token(cookie) if cookie else None,
+        csrf_token=sessions.csrf_token(cookie) if cookie else None,
     )
 
 
@@ -72,7 +72,7 @@ def login(
     if account is None:
         db.commit()  # keep the failure count and its audit entry
         raise HTTPException(401, str(service.AuthError()))
-    token, row = service.start_session(db, account=account)
+    token, row = sessions.start_session(db, account=account)
     set_session_cookie(response, token)
     who = Principal(
         account.id, account.username, Role(account.role), enrolment_only=row.enrolment_only
@@ -84,7 +84,7 @@ def login(
 def logout(request: Request, response: Response, db: DbSession, _: Self) -> None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        service.end_session(db, token=cookie)
+        sessions.end_session(db, token=cookie)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -128,7 +128,7 @@ def enrol(body: EnrolRequest, request: Request, db: DbSession, rt: RuntimeDep, w
         raise HTTPException(400, "code: does not match")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        service.finish_enrolment(db, token=cookie)
+        sessions.finish_enrolment(db, token=cookie)
     return _me(Principal(who.account_id, who.username, who.role), cookie)
 
 
@@ -191,7 +191,7 @@ def create_token(
     account_id: str, body: TokenCreate, db: DbSession, rt: RuntimeDep, who: Admin
 ) -> TokenIssued:
     """Issue an API token in the account's role; the token is shown only here."""
-    token, row = service.create_token(
+    token, row = sessions.create_token(
         db, audit=rt.audit, actor=who.actor, account=_account(db, account_id), name=body.name
     )
     return TokenIssued(id=row.id, name=row.name, role=Role(row.role), token=token)
@@ -202,4 +202,4 @@ def revoke_token(token_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -> No
     token = db.get(ApiToken, token_id)
     if token is None:
         raise HTTPException(404, "token not found")
-    service.revoke_token(db, audit=rt.audit, actor=who.actor, token=token)
+    sessions.revoke_token(db, audit=rt.audit, actor=who.actor, token=token)

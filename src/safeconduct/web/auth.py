@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
-from safeconduct.accounts import service as accounts
+from safeconduct.accounts import sessions
 from safeconduct.accounts.policy import Permission, allows
 from safeconduct.accounts.service import Principal
 from safeconduct.web.deps import DbSession
@@ -34,14 +34,14 @@ def identify(request: Request, db: Session) -> Principal | None:
     """Return the caller from a bearer token or a session cookie, or None."""
     token = _bearer(request)
     if token is not None:
-        return accounts.resolve_token(db, token=token)
+        return sessions.resolve_token(db, token=token)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    principal = accounts.resolve_session(db, token=cookie)
+    principal = sessions.resolve_session(db, token=cookie)
     if principal is not None and request.method not in SAFE_METHODS:
         presented = request.headers.get(CSRF_HEADER) or getattr(request.state, "csrf_form", None)
-        if not accounts.csrf_ok(cookie, presented):
+        if not sessions.csrf_ok(cookie, presented):
             raise HTTPException(403, "missing or invalid CSRF token")
     return principal
 

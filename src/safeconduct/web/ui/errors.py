@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from safeconduct.accounts import service as accounts
+from safeconduct.accounts import sessions
 from safeconduct.web.auth import SESSION_COOKIE
 from safeconduct.web.deps import runtime
 from safeconduct.web.ui import render
@@ -41,7 +41,7 @@ def _identify_for_page(request: Request) -> None:
     if not cookie or render.principal_of(request) is not None:
         return
     with runtime(request).sessions() as db:
-        who = accounts.resolve_session(db, token=cookie)
+        who = sessions.resolve_session(db, token=cookie)
     if who is not None and not who.enrolment_only:
         request.state.principal = who
 

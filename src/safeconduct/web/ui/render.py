@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from safeconduct.accounts import service as accounts
+from safeconduct.accounts import sessions
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import ROLE_PERMISSIONS
 from safeconduct.accounts.service import Principal
@@ -63,7 +63,7 @@ def _base_context(request: Request, language: str) -> dict[str, Any]:
         "lang": language,
         "user": who,
         "can": {p.value for p in can},
-        "csrf": accounts.csrf_token(cookie) if who is not None and cookie else None,
+        "csrf": sessions.csrf_token(cookie) if who is not None and cookie else None,
         "path": request.url.path,
         "purposes": list(Purpose),
         "languages": sorted(i18n.SUPPORTED),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from safeconduct.accounts import service as accounts
+from safeconduct.accounts import sessions
 from safeconduct.accounts.api import set_session_cookie
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Permission, Role
@@ -43,7 +44,7 @@ def _see_other(target: str) -> RedirectResponse:
 def root(request: Request, db: DbSession, _: Public) -> Response:
     """Send the browser to the login page or to its role's home page."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    who = accounts.resolve_session(db, token=cookie) if cookie else None
+    who = sessions.resolve_session(db, token=cookie) if cookie else None
     if who is None:
         return _see_other("/login")
     return _see_other("/enrol" if who.enrolment_only else home_for(who.role))
@@ -87,7 +88,7 @@ def login(
     if account is None:
         # A page, not an exception: the transaction commits the failure count and its audit.
         return render.page(request, db, "login.html", status_code=401, error=True)
-    token, row = accounts.start_session(db, account=account)
+    token, row = sessions.start_session(db, account=account)
     unenrolled = row.enrolment_only or account.totp_enrolled_at is None
     response = _see_other("/enrol" if unenrolled else home_for(Role(account.role)))
     set_session_cookie(response, token)
@@ -145,7 +146,7 @@ def enrol(
         return _enrol_page(request, db, rt, account, error=True)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        accounts.finish_enrolment(db, token=cookie)
+        sessions.finish_enrolment(db, token=cookie)
     return _see_other(home_for(who.role))
 
 
@@ -153,7 +154,7 @@ def enrol(
 def logout(request: Request, db: DbSession, _: Self) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        accounts.end_session(db, token=cookie)
+        sessions.end_session(db, token=cookie)
     response = _see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return response
