@@ -62,10 +62,12 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
     import uvicorn
 
     from safeconduct.logging import configure_logging
-    from safeconduct.web.app import create_app
+    from safeconduct.web.app import ContainErrors, create_app
 
     configure_logging()
-    uvicorn.run(create_app(rt), host=host, port=port, access_log=False, log_config=None)
+    uvicorn.run(
+        ContainErrors(create_app(rt)), host=host, port=port, access_log=False, log_config=None
+    )
 
 
 @db_app.command("upgrade")

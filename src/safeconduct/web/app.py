@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from safeconduct import __version__
 from safeconduct.accounts import api as accounts_api
@@ -85,6 +86,21 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components["HTTPValidationError"] = ours
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+class ContainErrors:
+    """Outermost ASGI layer. Starlette re-raises an unhandled error after answering 500 so
+    the server can log it, and a server logs the message and traceback, which may hold
+    personal data. Log the type only, here, and stop it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:  # noqa: BLE001 - the 500 answer is already sent
+            log.error("unhandled %s", type(exc).__name__)
 
 
 def create_app(rt: Runtime) -> FastAPI:

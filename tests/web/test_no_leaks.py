@@ -1,0 +1,64 @@
+"""Unhandled errors leave no personal data in logs: not in the message, not in SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter, Depends
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from starlette.types import Receive, Scope, Send
+
+from safeconduct.db import utcnow
+from safeconduct.runtime import Runtime
+from safeconduct.web.app import ContainErrors, create_app
+from safeconduct.web.auth import Requires
+from safeconduct.web.deps import DbSession
+
+
+def test_an_error_after_the_answer_is_logged_by_type_only(caplog: pytest.LogCaptureFixture) -> None:
+    sent: list[dict[str, object]] = []
+
+    async def failing_app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 500, "headers": []})
+        raise ValueError("PLANTED-NAME in an exception message")
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(ContainErrors(failing_app)({"type": "http"}, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 500
+    assert "unhandled ValueError" in caplog.text
+    assert "PLANTED" not in caplog.text
+
+
+def test_a_database_error_in_a_request_leaves_no_value_in_logs_or_answer(
+    rt: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(rt)
+    router = APIRouter()
+
+    @router.post("/api/v1/probe-duplicate")
+    def duplicate(db: DbSession, _: Annotated[None, Depends(Requires(None))]) -> None:
+        # PostgreSQL names the clashing key value in its message: "Key (id)=(424242)".
+        for _ in range(2):
+            db.execute(
+                text("INSERT INTO heartbeat (id, beat_at) VALUES (424242, :at)"), {"at": utcnow()}
+            )
+
+    app.include_router(router)
+    # raise_server_exceptions: had the error got past ContainErrors, the server would log it.
+    client = TestClient(ContainErrors(app), raise_server_exceptions=True)
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/api/v1/probe-duplicate")
+    assert response.status_code == 500
+    assert "unhandled IntegrityError" in caplog.text
+    assert "424242" not in caplog.text
+    assert "424242" not in response.text
