@@ -23,15 +23,12 @@ class KeyProvider(Protocol):
 
     def current_id(self) -> str:
         """Return the id of the KEK that wraps new data keys."""
-        ...
 
     def get(self, kek_id: str) -> bytes:
         """Return the KEK with this id, or raise KeyProviderError."""
-        ...
 
     def ids(self) -> list[str]:
         """Return the ids of every KEK this provider can use."""
-        ...
 
 
 def new_key() -> bytes:

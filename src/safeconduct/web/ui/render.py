@@ -14,7 +14,7 @@ from safeconduct.accounts import sessions
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import ROLE_PERMISSIONS
 from safeconduct.accounts.service import Principal
-from safeconduct.security.policy import Purpose
+from safeconduct.security.policy import Purpose, PurposeError, stated_purpose
 from safeconduct.web.auth import SESSION_COOKIE
 from safeconduct.web.ui import i18n
 
@@ -89,3 +89,17 @@ def page(
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
+
+
+def refused_purpose(
+    request: Request, db: Session, form: str, purpose: str, reason: str, **context: Any
+) -> HTMLResponse | None:
+    """Check a reveal's purpose before anything is opened or audited: None when it stands,
+    else the form again, marked wrong, with 422."""
+    try:
+        stated_purpose(purpose, reason)
+    except PurposeError:
+        return page(
+            request, db, form, status_code=422, error=True, reason=reason, chosen=purpose, **context
+        )
+    return None

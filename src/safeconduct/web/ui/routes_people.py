@@ -16,7 +16,6 @@ from safeconduct.custody.models import Custody
 from safeconduct.people import api as people_api
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
-from safeconduct.security.policy import PurposeError, stated_purpose
 from safeconduct.security.service import ErasedError
 from safeconduct.web.auth import Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
@@ -103,20 +102,11 @@ def reveal_circumstances(
     """Open the circumstances for a stated purpose; they appear only in this response."""
     person = _person(db, person_id)
     custody = _custody(db, person.id, custody_id)
-    try:
-        stated_purpose(purpose, reason)  # refuse before anything is opened or audited
-    except PurposeError:
-        return render.page(
-            request,
-            db,
-            "_reveal_form.html",
-            status_code=422,
-            custody=custody,
-            person=person,
-            error=True,
-            reason=reason,
-            chosen=purpose,
-        )
+    refused = render.refused_purpose(
+        request, db, "_reveal_form.html", purpose, reason, custody=custody, person=person
+    )
+    if refused is not None:
+        return refused
     try:
         opened = custody_service.reveal_circumstances(
             db,

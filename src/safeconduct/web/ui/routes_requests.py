@@ -15,7 +15,6 @@ from safeconduct.intake.policy import ALLOWED
 from safeconduct.intake.schemas import SurrenderRequestRead
 from safeconduct.runtime import Runtime
 from safeconduct.schemas_common import Page
-from safeconduct.security.policy import PurposeError, stated_purpose
 from safeconduct.security.reveal import reveal
 from safeconduct.security.service import ErasedError
 from safeconduct.web.auth import Requires
@@ -171,19 +170,11 @@ def reveal_request(
     """Open the contact and content for a stated purpose; they appear only in this response."""
     found = _found(db, request_id)
     item = SurrenderRequestRead.model_validate(found)
-    try:
-        stated_purpose(purpose, reason)  # refuse before anything is opened or audited
-    except PurposeError:
-        return render.page(
-            request,
-            db,
-            "_request_reveal_form.html",
-            status_code=422,
-            item=item,
-            error=True,
-            reason=reason,
-            chosen=purpose,
-        )
+    refused = render.refused_purpose(
+        request, db, "_request_reveal_form.html", purpose, reason, item=item
+    )
+    if refused is not None:
+        return refused
     opened = _open_sealed(db, rt, who, found, purpose=purpose, reason=reason)
     template = "_request_contents.html" if render.is_htmx(request) else "request_revealed.html"
     return render.page(request, db, template, item=item, opened=opened)
