@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Annotated
 
 import pytest
@@ -33,7 +34,13 @@ def test_an_error_after_the_answer_is_logged_by_type_only(caplog: pytest.LogCapt
         return {"type": "http.request", "body": b""}
 
     with caplog.at_level(logging.DEBUG):
-        asyncio.run(ContainErrors(failing_app)({"type": "http"}, receive, send))  # type: ignore[arg-type]
+        # A thread of its own: the browser tests may leave an event loop running here.
+        worker = threading.Thread(
+            target=asyncio.run,
+            args=(ContainErrors(failing_app)({"type": "http"}, receive, send),),  # type: ignore[arg-type]
+        )
+        worker.start()
+        worker.join(timeout=10)
     assert sent[0]["status"] == 500
     assert "unhandled ValueError" in caplog.text
     assert "PLANTED" not in caplog.text
