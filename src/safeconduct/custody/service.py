@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeconduct.audit.service import AuditLog
+from safeconduct.audit.models import AuditEntry
+from safeconduct.audit.service import AuditLog, sealed_reads
 from safeconduct.audit.tags import AuditAction
 from safeconduct.custody.models import Custody
 from safeconduct.custody.schemas import Circumstances, CustodyCreate
@@ -82,3 +83,9 @@ def reveal_circumstances(
         reason=reason,
     )
     return Circumstances.model_validate_json(raw)
+
+
+def access_log(session: Session, *, person_id: str) -> list[AuditEntry]:
+    """Who opened the sealed circumstances of this person's custody records, newest first."""
+    custody_ids = [c.id for c in list_for_person(session, person_id=person_id)]
+    return sealed_reads(session, subject_ids=custody_ids)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from sqlalchemy import func, or_, select
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.schemas import AuditEntryRead
-from safeconduct.audit.service import sealed_reads
 from safeconduct.custody import service as custody_service
 from safeconduct.people import service
 from safeconduct.people.models import Person
@@ -27,8 +25,8 @@ PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
 def _found(db: DbSession, person_id: str) -> Person:
-    person = service.get(db, person_id=person_id)
-    if person is None or person.erased_at is not None:
+    person = service.get_registered(db, person_id=person_id)
+    if person is None:
         raise HTTPException(404, "person not found")
     return person
 
@@ -42,20 +40,7 @@ def search_persons(
     size: PageSize = 20,
 ) -> Page[PersonRead]:
     """Search by surname, given names or service number (prefix, any case)."""
-    stmt = select(Person).where(Person.erased_at.is_(None))
-    if q and q.strip():
-        like = q.strip().lower().replace("%", "").replace("_", "") + "%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Person.surname).like(like),
-                func.lower(Person.given_names).like(like),
-                func.lower(Person.service_number).like(like),
-            )
-        )
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(
-        stmt.order_by(Person.surname, Person.id).offset((page - 1) * size).limit(size)
-    )
+    rows, total = service.search(db, q=q, offset=(page - 1) * size, limit=size)
     return Page[PersonRead](
         items=[PersonRead.model_validate(r) for r in rows], total=total, page=page, size=size
     )
@@ -104,5 +89,5 @@ def person_access_log(
     """Who opened which sealed value of this person, when and why."""
     if service.get(db, person_id=person_id) is None:
         raise HTTPException(404, "person not found")
-    custody_ids = [c.id for c in custody_service.list_for_person(db, person_id=person_id)]
-    return [AuditEntryRead.model_validate(e) for e in sealed_reads(db, subject_ids=custody_ids)]
+    entries = custody_service.access_log(db, person_id=person_id)
+    return [AuditEntryRead.model_validate(e) for e in entries]

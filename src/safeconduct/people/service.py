@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from safeconduct.audit.service import AuditLog
@@ -35,9 +35,30 @@ def get_or_raise(session: Session, *, person_id: str) -> Person:
     return person
 
 
-def list_(session: Session, *, offset: int = 0, limit: int = 50) -> list[Person]:
-    stmt = select(Person).order_by(Person.surname, Person.id).offset(offset).limit(limit)
-    return list(session.scalars(stmt))
+def get_registered(session: Session, *, person_id: str) -> Person | None:
+    """Return the person unless unknown or erased (an erased person has no identity left)."""
+    person = session.get(Person, person_id)
+    return None if person is None or person.erased_at is not None else person
+
+
+def search(
+    session: Session, *, q: str | None = None, offset: int = 0, limit: int = 20
+) -> tuple[list[Person], int]:
+    """Return a page of people whose surname, given names or service number start with `q`
+    (any case), and the total; everyone registered when `q` is empty."""
+    stmt = select(Person).where(Person.erased_at.is_(None))
+    if q and q.strip():
+        like = q.strip().lower().replace("%", "").replace("_", "") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Person.surname).like(like),
+                func.lower(Person.given_names).like(like),
+                func.lower(Person.service_number).like(like),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Person.surname, Person.id).offset(offset).limit(limit))
+    return list(rows), total
 
 
 def create(session: Session, *, audit: AuditLog, actor: str, person_in: PersonCreate) -> Person:

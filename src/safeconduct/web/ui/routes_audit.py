@@ -9,7 +9,9 @@ from fastapi.responses import Response
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
-from safeconduct.audit import api as audit_api
+from safeconduct.audit import service as audit_service
+from safeconduct.audit.schemas import AuditEntryRead
+from safeconduct.schemas_common import Page
 from safeconduct.web.auth import Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import render
@@ -29,7 +31,11 @@ def audit_page(
     who: AuditReader,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    found = audit_api.list_entries(db, who, page=page, size=PAGE_SIZE)
+    rows = audit_service.list_entries(db, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    items = [AuditEntryRead.model_validate(r) for r in rows]
+    found = Page[AuditEntryRead](
+        items=items, total=audit_service.count_entries(db), page=page, size=PAGE_SIZE
+    )
     pages = max(1, -(-found.total // PAGE_SIZE))
     return render.page(request, db, "audit.html", found=found, pages=pages, actors=actor_names(db))
 
@@ -37,6 +43,6 @@ def audit_page(
 @router.post("/audit/verify")
 def verify(request: Request, db: DbSession, rt: RuntimeDep, who: AuditVerifier) -> Response:
     """Check the chain, the signed head and every checkpoint; show the verdict."""
-    verdict = audit_api.verify_log(db, rt, who)
+    verdict = audit_service.verify(db, rt.audit.signer.public)
     template = "_verdict.html" if render.is_htmx(request) else "verdict.html"
     return render.page(request, db, template, verdict=verdict)

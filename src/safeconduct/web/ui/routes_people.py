@@ -13,9 +13,10 @@ from safeconduct.accounts.service import Principal
 from safeconduct.audit.schemas import AuditEntryRead
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
-from safeconduct.people import api as people_api
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
+from safeconduct.people.schemas import PersonRead
+from safeconduct.schemas_common import Page
 from safeconduct.security.service import ErasedError
 from safeconduct.web.auth import Requires
 from safeconduct.web.deps import DbSession, RuntimeDep
@@ -34,8 +35,8 @@ def actor_names(db: DbSession) -> dict[str, str]:
 
 
 def _person(db: DbSession, person_id: str) -> Person:
-    person = people_service.get(db, person_id=person_id)
-    if person is None or person.erased_at is not None:
+    person = people_service.get_registered(db, person_id=person_id)
+    if person is None:
         raise HTTPException(404, "person not found")
     return person
 
@@ -49,7 +50,9 @@ def people_list(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Search by surname, given names or service number; page through the results."""
-    found = people_api.search_persons(db, who, q=q, page=page, size=PAGE_SIZE)
+    rows, total = people_service.search(db, q=q, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    items = [PersonRead.model_validate(r) for r in rows]
+    found = Page[PersonRead](items=items, total=total, page=page, size=PAGE_SIZE)
     pages = max(1, -(-found.total // PAGE_SIZE))
     template = "_people_results.html" if render.is_htmx(request) else "people.html"
     return render.page(request, db, template, found=found, q=q or "", pages=pages)
@@ -58,7 +61,8 @@ def people_list(
 def _access_log(db: DbSession, who: Principal, person_id: str) -> list[AuditEntryRead] | None:
     if not allows(who.role, Permission.ACCESS_LOG_READ):
         return None
-    return people_api.person_access_log(person_id, db, who)
+    entries = custody_service.access_log(db, person_id=person_id)
+    return [AuditEntryRead.model_validate(e) for e in entries]
 
 
 @router.get("/people/{person_id}")
