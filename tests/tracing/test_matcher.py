@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safeconduct.tracing.dates import PartialDate
-from safeconduct.tracing.matcher import Candidate, InquiryRow, Matcher, RegistryRow, rank
+from safeconduct.tracing.matcher import Candidate, InquiryRow, Matcher, RegistryRow
 from safeconduct.tracing.splink_matcher import SplinkMatcher
 
 SERGEI = RegistryRow("S1", "Щербаков", "Сергей", "Петрович", PartialDate.parse("1990-04-12"))
@@ -85,10 +85,3 @@ def test_empty_inputs_give_no_candidates() -> None:
     assert matcher.match([]) == []
     blank = InquiryRow("Q")
     assert matcher.match([blank]) == []
-
-
-def test_rank_keeps_best_k_above_threshold() -> None:
-    cands = [Candidate("a", "1", 0.2), Candidate("a", "2", 0.9), Candidate("a", "3", 0.7),
-             Candidate("b", "1", 0.1)]
-    assert rank(cands, top_k=2, threshold=0.5) == [Candidate("a", "2", 0.9),
-                                                   Candidate("a", "3", 0.7)]

@@ -62,16 +62,3 @@ class Matcher(Protocol):
         Candidates are grouped by inquiry in input order, best first; scores are
         calibrated probabilities in [0, 1].
         """
-
-
-def rank(candidates: Iterable[Candidate], *, top_k: int, threshold: float) -> list[Candidate]:
-    """Keep the best ``top_k`` candidates per inquiry at or above ``threshold``."""
-    by_inquiry: dict[str, list[Candidate]] = {}
-    for cand in candidates:
-        if cand.score >= threshold:
-            by_inquiry.setdefault(cand.inquiry_id, []).append(cand)
-    ranked: list[Candidate] = []
-    for group in by_inquiry.values():
-        group.sort(key=lambda c: (-c.score, c.id))
-        ranked.extend(group[:top_k])
-    return ranked
