@@ -7,11 +7,6 @@ Without /usr/bin/chromium the tests skip with the reason; under CI=true they fai
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +20,7 @@ from safeconduct.config import Settings
 from safeconduct.demo.accounts import DemoAccount, create_demo_accounts
 from safeconduct.demo.seed import seed
 from safeconduct.runtime import open_runtime
+from tests.server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,26 +48,6 @@ class Server:
         return self.base_url + path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited:\n" + log.read_text(errors="replace"))
-        try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=1) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not become healthy:\n" + log.read_text(errors="replace"))
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Seed a fresh SQLite demo store, then serve it with `safeconduct serve`."""
@@ -84,34 +60,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     seed(rt, people=PEOPLE)
     accounts = {a.username: a for a in create_demo_accounts(rt)}
     rt.close()
-    port = _free_port()
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        # Demo keys sit beside the database, so `serve` finds them without demo mode.
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "safeconduct.cli",
-                "serve",
-                "--db",
-                db_url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, proc, log)
+    # Demo keys sit beside the database, so `serve` finds them without demo mode.
+    with serving(log=folder / "server.log", db_url=db_url, cwd=folder) as (_proc, base_url):
         yield Server(base_url, db_url, accounts)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
-import pytest
 
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.service import verify
@@ -22,57 +16,29 @@ from safeconduct.intake import service as intake_service
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.reveal import field_of
 from tests.factories import add_token
+from tests.server import serving
 
 ROUNDS = 4
 PER_ROUND = 5
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(settings: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = _free_port()
-    env = {
-        **os.environ,
+def _keys_env(settings: Settings) -> dict[str, str]:
+    return {
         "SAFECONDUCT_DB_URL": settings.db_url,
         "SAFECONDUCT_KEK_FILE": str(settings.kek_file),
         "SAFECONDUCT_SIGNING_KEY_FILE": str(settings.signing_key_file),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "safeconduct.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    try:
-        yield proc, url
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
 
 
-def test_acknowledged_requests_survive_a_kill(rt: Runtime, settings: Settings) -> None:
+def test_acknowledged_requests_survive_a_kill(
+    rt: Runtime, settings: Settings, tmp_path: Path
+) -> None:
     token, _ = add_token(rt, "intake-crash", Role.INTAKE)
     rt.close()
     acknowledged: dict[str, str] = {}
     for round_ in range(ROUNDS):
-        with server(settings) as (proc, url):
+        log = tmp_path / f"server-{round_}.log"
+        with serving(log=log, env=_keys_env(settings)) as (proc, url):
             for i in range(PER_ROUND):
                 contact = f"+000 {round_}{i}"
                 response = httpx.post(
