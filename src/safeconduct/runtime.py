@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,17 +38,24 @@ class Runtime:
         self.engine.dispose()
 
 
+def _create_missing(settings: Settings, path: Path, what: str, variables: str) -> bool:
+    """Tell whether a missing key file is to be created: in demo mode only, else refuse."""
+    if path.exists():
+        return False
+    if not settings.demo:
+        raise SettingsError(
+            f"no {what} at {path}: set {variables} (only demo mode creates keys by itself)"
+        )
+    return True
+
+
 def key_provider(settings: Settings) -> KeyProvider:
     """Return the configured KEK provider; demo mode creates a key file if none exists."""
     if settings.keks is not None:
         return EnvKeyProvider(settings.keks.get_secret_value())
     path = settings.kek_file or settings.key_dir() / "kek.json"
-    if not path.exists():
-        if not settings.demo:
-            raise SettingsError(
-                f"no key-encryption key at {path}: set SAFECONDUCT_KEK_FILE or SAFECONDUCT_KEKS "
-                "(only demo mode creates keys by itself)"
-            )
+    variables = "SAFECONDUCT_KEK_FILE or SAFECONDUCT_KEKS"
+    if _create_missing(settings, path, "key-encryption key", variables):
         return FileKeyProvider.create(path)
     return FileKeyProvider(path)
 
@@ -55,12 +63,7 @@ def key_provider(settings: Settings) -> KeyProvider:
 def signer(settings: Settings) -> Signer:
     """Return the service signing key; demo mode creates one if none exists."""
     path = settings.signing_key_file or settings.key_dir() / "signing.pem"
-    if not path.exists():
-        if not settings.demo:
-            raise SettingsError(
-                f"no audit signing key at {path}: set SAFECONDUCT_SIGNING_KEY_FILE "
-                "(only demo mode creates keys by itself)"
-            )
+    if _create_missing(settings, path, "audit signing key", "SAFECONDUCT_SIGNING_KEY_FILE"):
         return create_signer(path)
     return load_signer(path)
 
