@@ -39,8 +39,7 @@ def _worker(engine: str, folder: Path) -> None:
         matcher = SplinkMatcher()
         matcher.build_index(read_registry(folder / "registry.csv"))
         indexed = time.perf_counter()
-        found = matcher.match(read_inquiries(folder / "inquiries.csv"), top_k=TOP_K,
-                              threshold=0.01)
+        found = matcher.match(read_inquiries(folder / "inquiries.csv"), top_k=TOP_K, threshold=0.01)
         rows = [(c.inquiry_id, c.id, c.score) for c in found]
     else:
         import tracing_baseline
@@ -49,15 +48,16 @@ def _worker(engine: str, folder: Path) -> None:
         rows = tracing_baseline.run(folder / "registry.csv", folder / "inquiries.csv", TOP_K)
     end = time.perf_counter()
     report = {
-        "rows": rows, "wall": end - start, "index": indexed - start,
+        "rows": rows,
+        "wall": end - start,
+        "index": indexed - start,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     (folder / f"{engine}.json").write_text(json.dumps(report))
 
 
 def _run_engine(engine: str, folder: Path) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine,
-           "--dir", str(folder)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--dir", str(folder)]
     subprocess.run(cmd, check=True)
     result: dict[str, Any] = json.loads((folder / f"{engine}.json").read_text())
     return result
@@ -81,10 +81,11 @@ def _metrics(rows: list[list[Any]], truth: dict[str, tuple[str, str]]) -> dict[s
     recall = len(hits) / len(matching)
     out = {
         "top1_accuracy": sum(best(q)[1] == truth[q][1] for q in matching) / len(matching),
-        "precision": precision, "recall": recall,
+        "precision": precision,
+        "recall": recall,
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-        "recall_at_5": sum(any(p == truth[q][1] for _, p in ranked.get(q, []))
-                           for q in matching) / len(matching),
+        "recall_at_5": sum(any(p == truth[q][1] for _, p in ranked.get(q, [])) for q in matching)
+        / len(matching),
         "confident_false_hits": sum(best(q)[0] >= THRESHOLD for q in others) / len(others),
     }
     tags = Counter(truth[q][0] for q in matching)
@@ -94,8 +95,10 @@ def _metrics(rows: list[list[Any]], truth: dict[str, tuple[str, str]]) -> dict[s
 
 
 def _print_table(size: str, n: tuple[int, int], results: dict[str, dict[str, float]]) -> None:
-    print(f"\nTracing benchmark, size {size}: {n[0]:,} registry x {n[1]:,} inquiries "
-          f"(threshold {THRESHOLD})")
+    print(
+        f"\nTracing benchmark, size {size}: {n[0]:,} registry x {n[1]:,} inquiries "
+        f"(threshold {THRESHOLD})"
+    )
     print(f"{'metric':38} {'ours':>10} {'baseline':>10} {'ratio':>8}")
     for key in results["ours"]:
         ours, base = results["ours"][key], results["baseline"][key]
@@ -124,8 +127,7 @@ def main() -> None:
         for engine in ENGINES:
             report = _run_engine(engine, folder)
             results[engine] = _metrics(report["rows"], truth)
-            results[engine].update(wall_seconds=report["wall"],
-                                   peak_rss_mb=report["peak_rss_mb"])
+            results[engine].update(wall_seconds=report["wall"], peak_rss_mb=report["peak_rss_mb"])
         _print_table(args.size, n, results)
 
 

@@ -24,29 +24,95 @@ _UK = importlib.import_module("faker.providers.person.uk_UA").Provider
 _EQUIV = Path(__file__).parents[1] / "src/safeconduct/tracing/data/given_name_equivalents.csv"
 
 IULIIA_SCHEMAS = (
-    iuliia.ICAO_DOC_9303, iuliia.GOST_779, iuliia.BGN_PCGN, iuliia.ALA_LC,
-    iuliia.WIKIPEDIA, iuliia.SCIENTIFIC, iuliia.MOSMETRO, iuliia.GOST_52535,
-    iuliia.MVD_310, iuliia.MVD_782, iuliia.YANDEX_MAPS, iuliia.BS_2979,
+    iuliia.ICAO_DOC_9303,
+    iuliia.GOST_779,
+    iuliia.BGN_PCGN,
+    iuliia.ALA_LC,
+    iuliia.WIKIPEDIA,
+    iuliia.SCIENTIFIC,
+    iuliia.MOSMETRO,
+    iuliia.GOST_52535,
+    iuliia.MVD_310,
+    iuliia.MVD_782,
+    iuliia.YANDEX_MAPS,
+    iuliia.BS_2979,
 )
 UKRAINIAN_TABLES = (
-    translitua.UkrainianKMU, translitua.UkrainianPassport2007, translitua.UkrainianBGN,
-    translitua.UkrainianALALC, translitua.UkrainianGerman, translitua.UkrainianFrench,
+    translitua.UkrainianKMU,
+    translitua.UkrainianPassport2007,
+    translitua.UkrainianBGN,
+    translitua.UkrainianALALC,
+    translitua.UkrainianGerman,
+    translitua.UkrainianFrench,
 )
 # Hand-made German, French and Dutch styles for Russian spellings.
 _STYLES: dict[str, dict[str, str]] = {
-    "german": {"щ": "schtsch", "ш": "sch", "ж": "sch", "ч": "tsch", "ц": "z", "з": "s",
-               "в": "w", "х": "ch", "й": "j", "я": "ja", "ю": "ju", "е": "e", "ё": "jo",
-               "ы": "y", "ь": "", "ъ": "", "э": "e", "с": "s"},
-    "french": {"щ": "chtch", "ш": "ch", "ж": "j", "ч": "tch", "ц": "ts", "у": "ou",
-               "х": "kh", "й": "i", "я": "ia", "ю": "iou", "ё": "io", "ы": "y", "ь": "",
-               "ъ": "", "э": "e"},
-    "dutch": {"щ": "sjtsj", "ш": "sj", "ж": "zj", "ч": "tsj", "ц": "ts", "х": "ch",
-              "й": "j", "я": "ja", "ю": "joe", "у": "oe", "ё": "jo", "ы": "y", "ь": "",
-              "ъ": "", "э": "e"},
+    "german": {
+        "щ": "schtsch",
+        "ш": "sch",
+        "ж": "sch",
+        "ч": "tsch",
+        "ц": "z",
+        "з": "s",
+        "в": "w",
+        "х": "ch",
+        "й": "j",
+        "я": "ja",
+        "ю": "ju",
+        "е": "e",
+        "ё": "jo",
+        "ы": "y",
+        "ь": "",
+        "ъ": "",
+        "э": "e",
+        "с": "s",
+    },
+    "french": {
+        "щ": "chtch",
+        "ш": "ch",
+        "ж": "j",
+        "ч": "tch",
+        "ц": "ts",
+        "у": "ou",
+        "х": "kh",
+        "й": "i",
+        "я": "ia",
+        "ю": "iou",
+        "ё": "io",
+        "ы": "y",
+        "ь": "",
+        "ъ": "",
+        "э": "e",
+    },
+    "dutch": {
+        "щ": "sjtsj",
+        "ш": "sj",
+        "ж": "zj",
+        "ч": "tsj",
+        "ц": "ts",
+        "х": "ch",
+        "й": "j",
+        "я": "ja",
+        "ю": "joe",
+        "у": "oe",
+        "ё": "jo",
+        "ы": "y",
+        "ь": "",
+        "ъ": "",
+        "э": "e",
+    },
 }
 MATCH_TAGS = (
-    "translit", "ukrainian_form", "no_patronymic", "patronymic_initial", "swapped",
-    "typo", "caps_punct", "dob_day_month_swapped", "dob_year_only", "dob_one_day_off",
+    "translit",
+    "ukrainian_form",
+    "no_patronymic",
+    "patronymic_initial",
+    "swapped",
+    "typo",
+    "caps_punct",
+    "dob_day_month_swapped",
+    "dob_year_only",
+    "dob_one_day_off",
     "exact",
 )
 NONMATCH_TAGS = ("namesake_other_dob", "absent")
@@ -106,8 +172,7 @@ class NamePool:
         given = rng.choices(self.pairs, self.pair_w)[0]
         father = rng.choices(self.pairs, self.pair_w)[0]
         lang = "ukrainian" if ukrainian else "russian"
-        return Person(pid, surname, given[lang], father[f"{lang}_patronymic"],
-                      _dob(rng), ukrainian)
+        return Person(pid, surname, given[lang], father[f"{lang}_patronymic"], _dob(rng), ukrainian)
 
     def ukrainian_form(self, name: str, column: str) -> str:
         """Return the Ukrainian equivalent of a Russian given name or patronymic."""
@@ -139,10 +204,10 @@ def typo(text: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(text) - 1)
     alphabet = "абвгдеклмнопрст" if any("а" <= c <= "я" for c in text.lower()) else "abdeklmnoprst"
     ops: list[Callable[[], str]] = [
-        lambda: text[:i] + rng.choice(alphabet) + text[i + 1:],
-        lambda: text[:i] + text[i + 1:],
+        lambda: text[:i] + rng.choice(alphabet) + text[i + 1 :],
+        lambda: text[:i] + text[i + 1 :],
         lambda: text[:i] + text[i] + text[i:],
-        lambda: text[:i] + text[i + 1] + text[i] + text[i + 2:],
+        lambda: text[:i] + text[i + 1] + text[i] + text[i + 2 :],
     ]
     return rng.choice(ops)()
 
@@ -185,9 +250,9 @@ def corrupt(p: Person, tag: str, pool: NamePool, rng: random.Random) -> tuple[st
     return sur, giv, pat, dob
 
 
-def generate(n_registry: int, n_inquiries: int, *, seed: int = 2024) -> tuple[
-    list[Person], list[Inquiry]
-]:
+def generate(
+    n_registry: int, n_inquiries: int, *, seed: int = 2024
+) -> tuple[list[Person], list[Inquiry]]:
     """Generate a registry and inquiries; about 20% of inquiries match no one."""
     rng = random.Random(seed)
     pool = NamePool(rng)

@@ -8,6 +8,8 @@ from safeconduct.accounts import service as accounts
 from safeconduct.accounts import sessions
 from safeconduct.accounts.models import Account, ApiToken
 from safeconduct.accounts.policy import Role
+from safeconduct.accounts.service import Principal
+from safeconduct.audit.actors import Actor
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
@@ -20,7 +22,14 @@ from safeconduct.people.models import Person
 from safeconduct.people.schemas import PersonCreate
 from safeconduct.runtime import Runtime
 
-ACTOR = "test:factory"
+ACTOR = Actor("test:factory")
+
+
+def principal(
+    role: Role, account_id: str = "test", credential: str = "test:credential"
+) -> Principal:
+    """Who a service call is made as, in tests that call services directly."""
+    return Principal(account_id, account_id, role, credential=credential)
 
 
 def add_person(rt: Runtime, surname: str = "KOVALENKO", **fields: str) -> Person:

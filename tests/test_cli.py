@@ -6,13 +6,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from safeconduct.accounts.policy import Role
 from safeconduct.cli import app
 from safeconduct.config import Settings
-from safeconduct.custody.service import reveal_circumstances
+from safeconduct.disclosure.service import reveal_circumstances
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import FileKeyProvider
 from tests.audit.test_verify import _env, verify_cli
-from tests.factories import add_custody, add_person
+from tests.factories import add_custody, add_person, principal
 
 
 def test_keys_rotate_rewraps_and_retires(rt: Runtime, settings: Settings) -> None:
@@ -31,7 +32,7 @@ def test_keys_rotate_rewraps_and_retires(rt: Runtime, settings: Settings) -> Non
             s,
             keyring=fresh.keyring,
             audit=fresh.audit,
-            actor="t",
+            who=principal(Role.VERIFIER),
             custody=row,
             purpose="audit_investigation",
             reason="check rotation",

@@ -15,6 +15,7 @@ from safeconduct import migrate
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Role
+from safeconduct.audit.actors import Actor
 from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
 from safeconduct.demo.accounts import DemoAccount
 from safeconduct.runtime import Runtime, open_runtime
@@ -37,7 +38,15 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 
 console = Console(stderr=True)
-CLI_ACTOR = "cli"
+
+
+def _cli_actor() -> Actor:
+    """The command line acts as `cli`, with the operating-system user who ran it."""
+    import getpass
+
+    return Actor("cli", f"os:{getpass.getuser()}")
+
+
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (or SAFECONDUCT_DB_URL).")]
 
 
@@ -158,9 +167,8 @@ def keys_rotate(
         count = rt.keyring.rotate(session)
         rt.audit.record(
             session,
-            actor="cli",
-            action=AuditAction.KEYS_ROTATE,
-            subject_type="data_keys",
+            actor=_cli_actor(),
+            tag=AuditAction.KEYS_ROTATE,
             purpose=f"rewrapped {count} under {provider.current_id()}",
         )
         in_use = rt.keyring.kek_ids_in_use(session)
@@ -225,7 +233,7 @@ def users_add(
                 session,
                 keyring=rt.keyring,
                 audit=rt.audit,
-                actor=CLI_ACTOR,
+                actor=_cli_actor(),
                 username=username,
                 password=password,
                 role=role,
@@ -258,7 +266,7 @@ def users_disable(username: str, db: DbOption = None) -> None:
     rt = _runtime(_settings(db))
     with rt.transaction() as session:
         accounts.disable(
-            session, audit=rt.audit, actor=CLI_ACTOR, account=_account_or_exit(session, username)
+            session, audit=rt.audit, actor=_cli_actor(), account=_account_or_exit(session, username)
         )
     console.print(f"{username} disabled")
 
@@ -272,7 +280,7 @@ def users_reset_totp(username: str, db: DbOption = None) -> None:
             session,
             keyring=rt.keyring,
             audit=rt.audit,
-            actor=CLI_ACTOR,
+            actor=_cli_actor(),
             account=_account_or_exit(session, username),
         )
     _print_enrolment(username, secret)

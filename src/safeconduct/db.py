@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, create_engine, event
+from sqlalchemy import Date, DateTime, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from safeconduct import clock
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -35,8 +37,13 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
+    """Return the current time in UTC, from the clock in force (see `clock`)."""
+    return clock.now()
+
+
+def today() -> date:
+    """Return the current UTC day, from the clock in force."""
+    return clock.today()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -56,6 +63,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Day(TypeDecorator[date]):
+    """A day, never a time: the type of every plain date on a record that could link it.
+
+    Precise times in plain columns let anyone holding a copy of the database pair events
+    (a request accepted, a person registered minutes later). A column of this type can
+    hold nothing finer than the UTC day, whatever is written to it.
+    """
+
+    impl = Date
+    cache_ok = True
+
+    def process_bind_param(self, value: date | None, dialect: Dialect) -> date | None:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError("timestamps must carry a time zone")
+            return value.astimezone(UTC).date()
+        return value
 
 
 class IdMixin:

@@ -7,7 +7,6 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from safeconduct.people.policy import check_partial_date
-from safeconduct.security.policy import Purpose
 
 T = TypeVar("T")
 
@@ -24,7 +23,6 @@ PartialDate = Annotated[
     AfterValidator(check_partial_date),
 ]
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -36,12 +34,3 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     size: int
-
-
-class RevealRequest(BaseModel):
-    """Why a sealed value is opened: a purpose from the list, and a reason in words."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    purpose: Purpose
-    reason: Reason

@@ -11,6 +11,7 @@ import pytest
 from safeconduct.accounts import service, sessions
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import SESSION_IDLE_SECONDS, Role
+from safeconduct.audit.actors import Actor
 from safeconduct.db import utcnow
 from safeconduct.runtime import Runtime
 from tests.factories import PASSWORD, add_account
@@ -89,7 +90,7 @@ def test_a_disabled_account_cannot_log_in_and_loses_its_sessions(rt: Runtime) ->
         fresh = s.get(Account, account.id)
         assert fresh is not None
         token, _ = sessions.start_session(s, account=fresh)
-        service.disable(s, audit=rt.audit, actor="t", account=fresh)
+        service.disable(s, audit=rt.audit, actor=Actor("t"), account=fresh)
     with rt.transaction() as s:
         assert sessions.resolve_session(s, token=token) is None
     assert not _try(rt, "ana", PASSWORD, None)
@@ -127,7 +128,9 @@ def test_api_tokens_are_hashed_scoped_and_revocable(rt: Runtime) -> None:
     with rt.transaction() as s:
         fresh = s.get(Account, account.id)
         assert fresh is not None
-        token, row = sessions.create_token(s, audit=rt.audit, actor="t", account=fresh, name="ci")
+        token, row = sessions.create_token(
+            s, audit=rt.audit, actor=Actor("t"), account=fresh, name="ci"
+        )
         assert token not in row.token_hash
         principal = sessions.resolve_token(s, token=token)
         assert principal is not None
@@ -135,7 +138,7 @@ def test_api_tokens_are_hashed_scoped_and_revocable(rt: Runtime) -> None:
         fresh.role = Role.ADMIN.value  # a role change invalidates tokens of the old role
         assert sessions.resolve_token(s, token=token) is None
         fresh.role = Role.REGISTRAR.value
-        sessions.revoke_token(s, audit=rt.audit, actor="t", token=row)
+        sessions.revoke_token(s, audit=rt.audit, actor=Actor("t"), token=row)
         assert sessions.resolve_token(s, token=token) is None
 
 
@@ -152,7 +155,7 @@ def test_short_passwords_and_taken_usernames_are_refused(rt: Runtime) -> None:
             s,
             keyring=rt.keyring,
             audit=rt.audit,
-            actor="t",
+            actor=Actor("t"),
             username="bo",
             password="short",
             role=Role.TRACING,
@@ -162,7 +165,7 @@ def test_short_passwords_and_taken_usernames_are_refused(rt: Runtime) -> None:
             s,
             keyring=rt.keyring,
             audit=rt.audit,
-            actor="t",
+            actor=Actor("t"),
             username="ana",
             password=PASSWORD,
             role=Role.TRACING,

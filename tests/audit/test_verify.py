@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from safeconduct.audit.actors import Actor
 from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from safeconduct.audit.tags import AuditAction
 from safeconduct.cli import app
@@ -39,9 +40,8 @@ def _fill(rt: Runtime, count: int = ENTRIES) -> None:
         for i in range(count):
             rt.audit.record(
                 s,
-                actor=f"test:{i % 3}",
-                action=AuditAction.PERSON_UPDATE,
-                subject_type="person",
+                actor=Actor(f"test:{i % 3}"),
+                tag=AuditAction.PERSON_UPDATE,
                 subject_id=f"p{i}",
                 purpose="fields: rank",
             )
@@ -171,7 +171,7 @@ def test_checkpoints_are_signed_every_n_entries_and_on_demand(rt: Runtime) -> No
 def test_an_entry_rolls_back_with_its_change(rt: Runtime) -> None:
     def failing_change() -> None:
         with rt.transaction() as s:
-            rt.audit.record(s, actor="t", action=AuditAction.PERSON_CREATE, subject_type="person")
+            rt.audit.record(s, actor=Actor("t"), tag=AuditAction.PERSON_CREATE)
             raise RuntimeError("the change failed")
 
     with pytest.raises(RuntimeError):
@@ -190,9 +190,8 @@ def test_concurrent_writers_never_fork_the_chain(rt: Runtime, settings: Settings
                 with rt.transaction() as s:
                     rt.audit.record(
                         s,
-                        actor=f"writer:{n}",
-                        action=AuditAction.PERSON_UPDATE,
-                        subject_type="person",
+                        actor=Actor(f"writer:{n}"),
+                        tag=AuditAction.PERSON_UPDATE,
                         subject_id=str(i),
                     )
         except BaseException as exc:  # noqa: BLE001 - reported below

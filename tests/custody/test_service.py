@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from safeconduct.accounts.policy import Role
 from safeconduct.audit.models import AuditEntry
 from safeconduct.custody.schemas import SurrenderMode
-from safeconduct.custody.service import reveal_circumstances
+from safeconduct.disclosure.policy import PurposeError
+from safeconduct.disclosure.service import reveal_circumstances
 from safeconduct.runtime import Runtime
-from safeconduct.security.policy import PurposeError
-from tests.factories import add_custody, add_person
+from tests.factories import add_custody, add_person, principal
 
 
 def _reveal(rt: Runtime, custody_id: str, purpose: str, reason: str) -> object:
@@ -23,7 +24,7 @@ def _reveal(rt: Runtime, custody_id: str, purpose: str, reason: str) -> object:
             s,
             keyring=rt.keyring,
             audit=rt.audit,
-            actor="user:42",
+            who=principal(Role.VERIFIER, "user-42"),
             custody=custody,
             purpose=purpose,
             reason=reason,
@@ -37,7 +38,11 @@ def test_a_reveal_is_audited_with_actor_and_purpose(rt: Runtime) -> None:
     with rt.sessions() as s:
         last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
         assert last is not None
-        assert (last.actor, last.action, last.subject_id) == ("user:42", "sealed:open", custody.id)
+        assert (last.actor, last.action, last.subject_id) == (
+            "account:user-42",
+            "circumstances:open",
+            custody.id,
+        )
         assert last.purpose == "legal_proceedings: court asked for the date"
         everything = " ".join(
             f"{e.purpose} {e.subject_type}" for e in s.scalars(select(AuditEntry))

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from safeconduct.audit.actors import Actor
 from safeconduct.intake import service
 from safeconduct.intake.models import RequestStatus
 from safeconduct.intake.policy import ALLOWED, can_move
@@ -25,14 +26,20 @@ def test_a_request_moves_along_its_workflow_and_no_further(rt: Runtime) -> None:
     with rt.transaction() as s:
         row = service.get(s, request_id=request.id)
         assert row is not None
-        service.move(s, audit=rt.audit, actor="t", request=row, status=RequestStatus.IN_REVIEW)
-        service.move(s, audit=rt.audit, actor="t", request=row, status=RequestStatus.REJECTED)
+        service.move(
+            s, audit=rt.audit, actor=Actor("t"), request=row, status=RequestStatus.IN_REVIEW
+        )
+        service.move(
+            s, audit=rt.audit, actor=Actor("t"), request=row, status=RequestStatus.REJECTED
+        )
     with rt.transaction() as s:
         row = service.get(s, request_id=request.id)
         assert row is not None
         assert row.status == "rejected"
         with pytest.raises(service.TransitionError, match="cannot change from rejected"):
-            service.move(s, audit=rt.audit, actor="t", request=row, status=RequestStatus.ACCEPTED)
+            service.move(
+                s, audit=rt.audit, actor=Actor("t"), request=row, status=RequestStatus.ACCEPTED
+            )
 
 
 def test_the_stored_request_holds_no_plaintext(rt: Runtime) -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from safeconduct.audit.actors import Actor
 from safeconduct.audit.models import AuditEntry
 from safeconduct.people import service
 from safeconduct.people.policy import check_partial_date
@@ -48,7 +49,7 @@ def test_a_correction_is_audited_without_the_values(rt: Runtime) -> None:
         service.update(
             s,
             audit=rt.audit,
-            actor="t",
+            actor=Actor("t"),
             person=row,
             person_in=PersonUpdate(surname="AFTERVALUE", rank="sergeant"),
         )

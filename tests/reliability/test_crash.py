@@ -12,9 +12,9 @@ import httpx
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.service import verify
 from safeconduct.config import Settings
+from safeconduct.disclosure.service import field_of
 from safeconduct.intake import service as intake_service
 from safeconduct.runtime import Runtime, open_runtime
-from safeconduct.security.reveal import field_of
 from tests.factories import add_token
 from tests.server import serving
 

@@ -12,14 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from safeconduct.audit.actors import Actor
 from safeconduct.config import Settings
 from safeconduct.custody.models import Custody
+from safeconduct.disclosure.service import field_of
 from safeconduct.intake.models import SurrenderRequest
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import EnvKeyProvider, FileKeyProvider, new_key
-from safeconduct.security.reveal import field_of
 from safeconduct.security.sealing import SealError
 from safeconduct.security.service import ErasedError, Keyring
 from tests.factories import add_custody, add_person, add_request
@@ -37,7 +38,7 @@ def _erase(rt: Runtime, person: Person) -> None:
             s,
             keyring=rt.keyring,
             audit=rt.audit,
-            actor="test",
+            actor=Actor("test"),
             person=people_service.get_or_raise(s, person_id=person.id),
             reason="right to erasure",
         )
@@ -134,7 +135,7 @@ def test_erasing_a_person_makes_their_sealed_values_unreadable(rt: Runtime) -> N
         erased = s.get(type(person), person.id)
         assert erased is not None
         assert erased.surname == people_service.ERASED
-        assert erased.erased_at is not None
+        assert erased.erased_on is not None
 
 
 def test_each_person_has_their_own_data_key(rt: Runtime) -> None:

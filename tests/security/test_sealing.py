@@ -87,6 +87,6 @@ def test_a_sealed_value_cannot_be_serialised() -> None:
 
 def test_garbage_is_not_a_sealed_value() -> None:
     with pytest.raises(SealError):
-        Sealed(b"\x02" + b"0" * 40)
+        Sealed(b"\x07" + b"0" * 40)
     with pytest.raises(SealError):
         Sealed(b"\x01short")

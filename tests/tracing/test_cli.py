@@ -68,8 +68,9 @@ def test_cyrillic_only_file(tmp_path: Path) -> None:
 
 
 def test_top_and_threshold_bound_the_output(tmp_path: Path) -> None:
-    code, _, rows = _match(tmp_path, *_files(tmp_path, INQUIRIES_LATIN), "--top", "1",
-                           "--threshold", "0")
+    code, _, rows = _match(
+        tmp_path, *_files(tmp_path, INQUIRIES_LATIN), "--top", "1", "--threshold", "0"
+    )
     assert code == 0
     ids = [r[0] for r in rows[1:]]
     assert len(ids) == len(set(ids))
@@ -82,12 +83,20 @@ def test_registry_from_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'reg.db'}"
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE persons (id INTEGER PRIMARY KEY, surname TEXT, "
-                          "given_names TEXT, patronymic TEXT, date_of_birth TEXT, "
-                          "erased_at TEXT)"))
-        conn.execute(text("INSERT INTO persons VALUES (7, 'Щербаков', 'Сергей', NULL, "
-                          "'1990-04-12', NULL), (8, 'Щербаков', 'Сергей', NULL, "
-                          "'1990-04-12', '2024-01-01')"))
+        conn.execute(
+            text(
+                "CREATE TABLE persons (id INTEGER PRIMARY KEY, surname TEXT, "
+                "given_names TEXT, patronymic TEXT, date_of_birth TEXT, "
+                "erased_at TEXT)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO persons VALUES (7, 'Щербаков', 'Сергей', NULL, "
+                "'1990-04-12', NULL), (8, 'Щербаков', 'Сергей', NULL, "
+                "'1990-04-12', '2024-01-01')"
+            )
+        )
     engine.dispose()
     inq = _write(tmp_path / "q.csv", INQUIRIES_LATIN)
     code, output, rows = _match(tmp_path, "--db", url, "--inquiries", str(inq))

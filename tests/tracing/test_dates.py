@@ -19,10 +19,16 @@ def test_full_dates_round_trip(day: date) -> None:
     assert parsed.is_full
 
 
-@pytest.mark.parametrize(("text", "parts"), [
-    ("1990-04-12", (1990, 4, 12)), ("1990-04", (1990, 4, None)),
-    ("1990", (1990, None, None)), ("", (None, None, None)), ("  ", (None, None, None)),
-])
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("1990-04-12", (1990, 4, 12)),
+        ("1990-04", (1990, 4, None)),
+        ("1990", (1990, None, None)),
+        ("", (None, None, None)),
+        ("  ", (None, None, None)),
+    ],
+)
 def test_partial_forms(text: str, parts: tuple[int | None, ...]) -> None:
     d = PartialDate.parse(text)
     assert (d.year, d.month, d.day) == parts

@@ -19,18 +19,44 @@ RUSSIAN_NAMES = sorted(set(_RU.last_names_male + _RU.first_names_male + _RU.midd
 UKRAINIAN_NAMES = sorted(set(_UK.last_names_male + _UK.first_names_male + _UK.middle_names_male))
 
 RUSSIAN_SCHEMAS = [
-    "ICAO_DOC_9303", "GOST_779", "BGN_PCGN", "ALA_LC", "WIKIPEDIA", "SCIENTIFIC",
-    "MOSMETRO", "GOST_52535", "MVD_310", "MVD_782", "YANDEX_MAPS", "BS_2979",
-    "UNGEGN_1987", "ISO_9_1954", "GOST_16876",
+    "ICAO_DOC_9303",
+    "GOST_779",
+    "BGN_PCGN",
+    "ALA_LC",
+    "WIKIPEDIA",
+    "SCIENTIFIC",
+    "MOSMETRO",
+    "GOST_52535",
+    "MVD_310",
+    "MVD_782",
+    "YANDEX_MAPS",
+    "BS_2979",
+    "UNGEGN_1987",
+    "ISO_9_1954",
+    "GOST_16876",
 ]
 UKRAINIAN_TABLES = [
-    "UkrainianKMU", "UkrainianPassport2007", "UkrainianBGN", "UkrainianALALC",
-    "UkrainianISO9", "UkrainianSimple", "UkrainianNational1996", "UkrainianUNGEGN",
+    "UkrainianKMU",
+    "UkrainianPassport2007",
+    "UkrainianBGN",
+    "UkrainianALALC",
+    "UkrainianISO9",
+    "UkrainianSimple",
+    "UkrainianNational1996",
+    "UkrainianUNGEGN",
     "UkrainianBritish",
 ]
 EXAMPLE_SPELLINGS = [
-    "Щербаков", "Shcherbakov", "Schtscherbakow", "Sjtsjerbakov", "Chtcherbakov",
-    "Ščerbakov", "Ŝerbakov", "Scherbakov", "SHCHERBAKOV", " shcherbakov, ",
+    "Щербаков",
+    "Shcherbakov",
+    "Schtscherbakow",
+    "Sjtsjerbakov",
+    "Chtcherbakov",
+    "Ščerbakov",
+    "Ŝerbakov",
+    "Scherbakov",
+    "SHCHERBAKOV",
+    " shcherbakov, ",
 ]
 
 
@@ -75,8 +101,15 @@ def test_example_spellings_share_one_skeleton(spelling: str) -> None:
 
 @pytest.mark.parametrize(
     ("russian", "ukrainian_latin"),
-    [("Сергей", "Serhii"), ("Александр", "Oleksandr"), ("Алексей", "Oleksii"),
-     ("Николай", "Mykola"), ("Павел", "Pavlo"), ("Пётр", "Petro"), ("Василий", "Vasyl")],
+    [
+        ("Сергей", "Serhii"),
+        ("Александр", "Oleksandr"),
+        ("Алексей", "Oleksii"),
+        ("Николай", "Mykola"),
+        ("Павел", "Pavlo"),
+        ("Пётр", "Petro"),
+        ("Василий", "Vasyl"),
+    ],
 )
 def test_ukrainian_forms_share_the_given_name_key(russian: str, ukrainian_latin: str) -> None:
     assert given_key(ukrainian_latin) == given_key(russian)

@@ -129,7 +129,7 @@ def test_reveal_is_purpose_bound_and_shows_in_the_access_log(
     log = client.get(f"/api/v1/persons/{person_id}/access-log", headers=bearer(Role.AUDITOR))
     assert log.status_code == 200
     [entry] = log.json()
-    assert entry["action"] == "sealed:open"
+    assert entry["action"] == "circumstances:open"
     assert entry["purpose"] == "protection_assessment: risk on return"
     assert entry["actor"].startswith("account:")
     verify = client.post("/api/v1/audit/verify", headers=bearer(Role.AUDITOR)).json()

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Route
 
 from safeconduct.accounts.policy import Role
+from safeconduct.http.auth import Requires
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
-from safeconduct.web.auth import Requires
 from tests.factories import add_custody, add_person, add_request, add_token, role_tokens
 
 # Columns: I intake, R registrar, M medical, W welfare, V verifier, E exchange, T tracing,

@@ -14,10 +14,10 @@ from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 
 from safeconduct.db import utcnow
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import ContainErrors, create_app
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession
 
 
 def test_an_error_after_the_answer_is_logged_by_type_only(caplog: pytest.LogCaptureFixture) -> None:

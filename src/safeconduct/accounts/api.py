@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from safeconduct.accounts import service, sessions
 from safeconduct.accounts.models import Account, ApiToken
-from safeconduct.accounts.policy import SESSION_ABSOLUTE_SECONDS, Permission, Role
+from safeconduct.accounts.policy import Permission, Role
 from safeconduct.accounts.schemas import (
     AccountCreate,
     AccountRead,
@@ -21,26 +21,15 @@ from safeconduct.accounts.schemas import (
     TokenIssued,
 )
 from safeconduct.accounts.service import Principal
-from safeconduct.web.auth import SESSION_COOKIE, Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
-from safeconduct.web.errors import GUARDED, errors
+from safeconduct.http.auth import SESSION_COOKIE, Requires
+from safeconduct.http.cookies import set_session_cookie
+from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.http.errors import GUARDED, errors
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"], responses=GUARDED)
 accounts_router = APIRouter(tags=["accounts"], responses=GUARDED)
 Self = Annotated[Principal, Depends(Requires(Permission.SELF, during_enrolment=True))]
 Admin = Annotated[Principal, Depends(Requires(Permission.ACCOUNT_MANAGE))]
-
-
-def set_session_cookie(response: Response, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=SESSION_ABSOLUTE_SECONDS,
-        httponly=True,
-        secure=True,
-        samesite="strict",
-        path="/",
-    )
 
 
 def _me(who: Principal, cookie: str | None) -> Me:

@@ -19,10 +19,10 @@ from safeconduct.accounts.policy import (
     Role,
     lock_seconds,
 )
+from safeconduct.audit.actors import Actor, account_actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
 from safeconduct.db import new_id, utcnow
-from safeconduct.security.reveal import field_of
 from safeconduct.security.sealing import FieldRef
 from safeconduct.security.service import KeyOwner, Keyring
 
@@ -50,10 +50,12 @@ class Principal:
     role: Role
     via_token: bool = False
     enrolment_only: bool = False
+    # The session or token this call came with, named in every audit entry it causes.
+    credential: str | None = None
 
     @property
-    def actor(self) -> str:
-        return f"account:{self.account_id}"
+    def actor(self) -> Actor:
+        return account_actor(self.account_id, self.credential)
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +92,7 @@ def create(
     *,
     keyring: Keyring,
     audit: AuditLog,
-    actor: str,
+    actor: Actor,
     username: str,
     password: str,
     role: Role,
@@ -109,8 +111,7 @@ def create(
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.ACCOUNT_CREATE,
-        subject_type="account",
+        tag=AuditAction.ACCOUNT_CREATE,
         subject_id=account.id,
         purpose=f"role: {role.value}",
     )
@@ -122,7 +123,7 @@ def totp_secret(session: Session, *, keyring: Keyring, account: Account) -> str:
     if account.totp_secret is None:
         raise AccountError("account has no second factor")
     return keyring.open(
-        session, sealed=account.totp_secret, field=field_of(account, "totp_secret")
+        session, sealed=account.totp_secret, field=FieldRef("accounts", "totp_secret", account.id)
     ).decode()
 
 
@@ -154,9 +155,8 @@ def _fail(session: Session, audit: AuditLog, account: Account, now: datetime) ->
     session.flush()
     audit.record(
         session,
-        actor=f"account:{account.id}",
-        action=AuditAction.LOGIN_FAIL,
-        subject_type="account",
+        actor=account_actor(account.id, "login"),
+        tag=AuditAction.LOGIN_FAIL,
         subject_id=account.id,
     )
 
@@ -189,9 +189,8 @@ def authenticate(
     account.failed_logins, account.locked_until = 0, None
     audit.record(
         session,
-        actor=f"account:{account.id}",
-        action=AuditAction.LOGIN,
-        subject_type="account",
+        actor=account_actor(account.id, "login"),
+        tag=AuditAction.LOGIN,
         subject_id=account.id,
     )
     return account
@@ -221,15 +220,14 @@ def enrol_totp(
     session.flush()
     audit.record(
         session,
-        actor=f"account:{account.id}",
-        action=AuditAction.ACCOUNT_TOTP_ENROL,
-        subject_type="account",
+        actor=account_actor(account.id, "login"),
+        tag=AuditAction.ACCOUNT_TOTP_ENROL,
         subject_id=account.id,
     )
     return True
 
 
-def disable(session: Session, *, audit: AuditLog, actor: str, account: Account) -> None:
+def disable(session: Session, *, audit: AuditLog, actor: Actor, account: Account) -> None:
     """Disable an account and end its sessions."""
     account.disabled_at = account.disabled_at or utcnow()
     session.execute(
@@ -240,14 +238,13 @@ def disable(session: Session, *, audit: AuditLog, actor: str, account: Account) 
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.ACCOUNT_DISABLE,
-        subject_type="account",
+        tag=AuditAction.ACCOUNT_DISABLE,
         subject_id=account.id,
     )
 
 
 def reset_totp(
-    session: Session, *, keyring: Keyring, audit: AuditLog, actor: str, account: Account
+    session: Session, *, keyring: Keyring, audit: AuditLog, actor: Actor, account: Account
 ) -> str:
     """Replace an account's TOTP secret; it must enrol again. Return the new secret."""
     secret = _new_totp_secret(session, keyring, account)
@@ -257,8 +254,7 @@ def reset_totp(
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.ACCOUNT_TOTP_RESET,
-        subject_type="account",
+        tag=AuditAction.ACCOUNT_TOTP_RESET,
         subject_id=account.id,
     )
     return secret

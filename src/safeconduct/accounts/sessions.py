@@ -18,6 +18,7 @@ from safeconduct.accounts.policy import (
     needs_second_factor,
 )
 from safeconduct.accounts.service import Principal
+from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
 from safeconduct.db import new_id, utcnow
@@ -40,9 +41,17 @@ def start_session(session: Session, *, account: Account) -> tuple[str, WebSessio
 
 
 def _principal(
-    account: Account, *, via_token: bool = False, enrolment_only: bool = False
+    account: Account, *, credential: str, via_token: bool = False, enrolment_only: bool = False
 ) -> Principal:
-    return Principal(account.id, account.username, Role(account.role), via_token, enrolment_only)
+    return Principal(
+        account.id, account.username, Role(account.role), via_token, enrolment_only, credential
+    )
+
+
+def session_credential(token_hash: str) -> str:
+    """How audit entries name a browser session: a prefix of the hash of its cookie, which
+    identifies it in the store and cannot be turned back into the cookie."""
+    return f"session:{token_hash[:16]}"
 
 
 def resolve_session(
@@ -60,7 +69,9 @@ def resolve_session(
         return None
     if now - row.last_seen_at > timedelta(seconds=60):
         row.last_seen_at = now  # written at most once a minute
-    return _principal(account, enrolment_only=row.enrolment_only)
+    return _principal(
+        account, credential=session_credential(row.token_hash), enrolment_only=row.enrolment_only
+    )
 
 
 def end_session(session: Session, *, token: str) -> None:
@@ -85,7 +96,7 @@ def csrf_ok(session_token: str, presented: str | None) -> bool:
 
 
 def create_token(
-    session: Session, *, audit: AuditLog, actor: str, account: Account, name: str
+    session: Session, *, audit: AuditLog, actor: Actor, account: Account, name: str
 ) -> tuple[str, ApiToken]:
     """Issue an API token in the account's role; return it (shown once) and its record."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -97,8 +108,7 @@ def create_token(
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.TOKEN_CREATE,
-        subject_type="api_token",
+        tag=AuditAction.TOKEN_CREATE,
         subject_id=row.id,
     )
     return token, row
@@ -111,15 +121,14 @@ def resolve_token(session: Session, *, token: str) -> Principal | None:
     account = session.get(Account, row.account_id)
     if account is None or account.disabled_at is not None or account.role != row.role:
         return None
-    return _principal(account, via_token=True)
+    return _principal(account, credential=f"token:{row.id}", via_token=True)
 
 
-def revoke_token(session: Session, *, audit: AuditLog, actor: str, token: ApiToken) -> None:
+def revoke_token(session: Session, *, audit: AuditLog, actor: Actor, token: ApiToken) -> None:
     token.revoked_at = token.revoked_at or utcnow()
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.TOKEN_REVOKE,
-        subject_type="api_token",
+        tag=AuditAction.TOKEN_REVOKE,
         subject_id=token.id,
     )

@@ -10,10 +10,10 @@ from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.audit import service
 from safeconduct.audit.schemas import AuditEntryRead, VerifyRead
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.http.errors import GUARDED
 from safeconduct.schemas_common import Page
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
-from safeconduct.web.errors import GUARDED
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=GUARDED)
 

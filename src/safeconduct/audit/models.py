@@ -14,8 +14,12 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC text, hashed as stored
+    # The UTC day as YYYY-MM-DD (older entries: a full timestamp), hashed as stored. The
+    # day and no finer: neighbouring entries' times would date and pair every other entry.
+    at: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(128))
+    # The session, token or other key the actor used (None on entries before it was kept).
+    credential: Mapped[str | None] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str | None] = mapped_column(String(64))

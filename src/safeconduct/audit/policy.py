@@ -27,6 +27,7 @@ class EntryFields:
     subject_id: str | None
     purpose: str | None
     prev_hash: str
+    credential: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +52,22 @@ class Verdict:
 
 def entry_hash(fields: EntryFields) -> str:
     """Return the SHA-256 of an entry's canonical form."""
+    parts: list[object] = [
+        fields.seq,
+        fields.at,
+        fields.actor,
+        fields.action,
+        fields.subject_type,
+        fields.subject_id,
+        fields.purpose,
+        fields.prev_hash,
+    ]
+    if fields.credential is not None:
+        # Appended only when present, so entries written before credentials were kept
+        # hash as they always did.
+        parts.append(fields.credential)
     canonical = json.dumps(
-        [
-            fields.seq,
-            fields.at,
-            fields.actor,
-            fields.action,
-            fields.subject_type,
-            fields.subject_id,
-            fields.purpose,
-            fields.prev_hash,
-        ],
+        parts,
         ensure_ascii=False,
         separators=(",", ":"),
     )

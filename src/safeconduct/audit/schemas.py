@@ -11,6 +11,7 @@ class AuditEntryRead(BaseModel):
     seq: int
     at: str
     actor: str
+    credential: str | None = None
     action: str
     subject_type: str
     subject_id: str | None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from safeconduct.audit.actors import Actor
 from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from safeconduct.audit.policy import (
     GENESIS_HASH,
@@ -23,14 +23,16 @@ from safeconduct.audit.policy import (
     entry_hash,
     head_message,
 )
-from safeconduct.audit.tags import AuditAction
+from safeconduct.audit.tags import SEALED_READS, AuditAction
+from safeconduct.db import today
 from safeconduct.security.signing import Signer
 
 HEAD_ID = 1
 
 
-def _now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def _day_text() -> str:
+    # The day only: see AuditEntry.at.
+    return today().isoformat()
 
 
 class AuditLog:
@@ -55,30 +57,34 @@ class AuditLog:
         self,
         session: Session,
         *,
-        actor: str,
-        action: AuditAction,
-        subject_type: str,
+        actor: Actor,
+        tag: AuditAction,
         subject_id: str | None = None,
         purpose: str | None = None,
     ) -> AuditEntry:
-        """Append an entry in the caller's transaction: it lands with the change or not at all."""
+        """Append an entry in the caller's transaction: it lands with the change or not at all.
+
+        The kind of record comes from the tag; the actor brings the credential it used.
+        """
         head = self._locked_head(session)
         fields = EntryFields(
-            head.seq + 1,
-            _now_text(),
-            actor,
-            action.value,
-            subject_type,
-            subject_id,
-            purpose,
-            head.hash,
+            seq=head.seq + 1,
+            at=_day_text(),
+            actor=actor.name,
+            action=tag.value,
+            subject_type=tag.subject_type,
+            subject_id=subject_id,
+            purpose=purpose,
+            prev_hash=head.hash,
+            credential=actor.credential,
         )
         entry = AuditEntry(
             seq=fields.seq,
             at=fields.at,
-            actor=actor,
+            actor=fields.actor,
+            credential=fields.credential,
             action=fields.action,
-            subject_type=subject_type,
+            subject_type=fields.subject_type,
             subject_id=subject_id,
             purpose=purpose,
             prev_hash=fields.prev_hash,
@@ -101,7 +107,7 @@ class AuditLog:
         checkpoint = AuditCheckpoint(
             seq=seq,
             head_hash=head_hash,
-            signed_at=_now_text(),
+            signed_at=_day_text(),
             key_id=self.signer.key_id,
             signature=signature,
         )
@@ -126,7 +132,15 @@ def _entries(session: Session) -> Iterator[tuple[EntryFields, str]]:
     for e in session.scalars(stmt):
         yield (
             EntryFields(
-                e.seq, e.at, e.actor, e.action, e.subject_type, e.subject_id, e.purpose, e.prev_hash
+                e.seq,
+                e.at,
+                e.actor,
+                e.action,
+                e.subject_type,
+                e.subject_id,
+                e.purpose,
+                e.prev_hash,
+                e.credential,
             ),
             e.hash,
         )
@@ -168,7 +182,7 @@ def sealed_reads(session: Session, *, subject_ids: list[str]) -> list[AuditEntry
     stmt = (
         select(AuditEntry)
         .where(
-            AuditEntry.action == AuditAction.SEALED_OPEN.value,
+            AuditEntry.action.in_([t.value for t in SEALED_READS]),
             AuditEntry.subject_id.in_(subject_ids),
         )
         .order_by(AuditEntry.seq.desc())

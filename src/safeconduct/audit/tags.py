@@ -1,4 +1,4 @@
-"""Audit actions as typed tags, `subject:action`."""
+"""Audit actions as typed tags, `subject:action`; each tag names the kind of record it is about."""
 
 from enum import StrEnum
 
@@ -13,15 +13,62 @@ class AuditAction(StrEnum):
     REQUEST_STATUS = "request:status"
     CUSTODY_CREATE = "custody:create"
     CUSTODY_UPDATE = "custody:update"
-    SEALED_OPEN = "sealed:open"
+    CIRCUMSTANCES_OPEN = "circumstances:open"
+    REQUEST_CONTACT_OPEN = "request_contact:open"
+    REQUEST_CONTENT_OPEN = "request_content:open"
     KEYS_ROTATE = "keys:rotate"
     AUDIT_CHECKPOINT = "audit:checkpoint"
     DEMO_SEED = "demo:seed"
     ACCOUNT_CREATE = "account:create"
     ACCOUNT_DISABLE = "account:disable"
+    ACCOUNT_ENABLE = "account:enable"
+    ACCOUNT_ROLE = "account:role"
     ACCOUNT_TOTP_ENROL = "account:totp_enrol"
     ACCOUNT_TOTP_RESET = "account:totp_reset"
+    INVITATION_CREATE = "invitation:create"
+    INVITATION_ACCEPT = "invitation:accept"
     LOGIN = "account:login"
     LOGIN_FAIL = "account:login_fail"
+    LOGIN_THROTTLED = "account:login_throttled"
     TOKEN_CREATE = "token:create"  # noqa: S105 - an audit tag, not a secret
     TOKEN_REVOKE = "token:revoke"  # noqa: S105 - an audit tag, not a secret
+
+    @property
+    def subject_type(self) -> str:
+        """The kind of record an entry with this tag is about."""
+        return SUBJECT_TYPES[self]
+
+
+A = AuditAction
+# Written out, not derived from the tag's text: a sealed read names the field in its tag
+# but is about the record that holds it.
+SUBJECT_TYPES: dict[AuditAction, str] = {
+    A.PERSON_CREATE: "person",
+    A.PERSON_UPDATE: "person",
+    A.PERSON_ERASE: "person",
+    A.REQUEST_CREATE: "surrender_request",
+    A.REQUEST_STATUS: "surrender_request",
+    A.CUSTODY_CREATE: "custody",
+    A.CUSTODY_UPDATE: "custody",
+    A.CIRCUMSTANCES_OPEN: "custody",
+    A.REQUEST_CONTACT_OPEN: "surrender_request",
+    A.REQUEST_CONTENT_OPEN: "surrender_request",
+    A.KEYS_ROTATE: "data_keys",
+    A.AUDIT_CHECKPOINT: "audit",
+    A.DEMO_SEED: "demo",
+    A.ACCOUNT_CREATE: "account",
+    A.ACCOUNT_DISABLE: "account",
+    A.ACCOUNT_ENABLE: "account",
+    A.ACCOUNT_ROLE: "account",
+    A.ACCOUNT_TOTP_ENROL: "account",
+    A.ACCOUNT_TOTP_RESET: "account",
+    A.INVITATION_CREATE: "account",
+    A.INVITATION_ACCEPT: "account",
+    A.LOGIN: "account",
+    A.LOGIN_FAIL: "account",
+    A.LOGIN_THROTTLED: "client",
+    A.TOKEN_CREATE: "api_token",
+    A.TOKEN_REVOKE: "api_token",
+}
+# The reads of sealed values, for access logs.
+SEALED_READS = frozenset({A.CIRCUMSTANCES_OPEN, A.REQUEST_CONTACT_OPEN, A.REQUEST_CONTENT_OPEN})

@@ -10,13 +10,11 @@ from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.custody import service
 from safeconduct.custody.models import Custody
-from safeconduct.custody.schemas import Circumstances, CustodyCreate, CustodyRead
+from safeconduct.custody.schemas import CustodyCreate, CustodyRead
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.http.errors import GUARDED, errors
 from safeconduct.people.service import NotFoundError
-from safeconduct.schemas_common import RevealRequest
-from safeconduct.security.service import ErasedError
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
-from safeconduct.web.errors import GUARDED, errors
 
 router = APIRouter(tags=["custody"], responses=GUARDED)
 
@@ -61,30 +59,3 @@ def person_custodies(
     _: Annotated[Principal, Depends(Requires(Permission.CUSTODY_READ))],
 ) -> list[CustodyRead]:
     return [CustodyRead.model_validate(c) for c in service.list_for_person(db, person_id=person_id)]
-
-
-@router.post(
-    "/custodies/{custody_id}/circumstances/reveal",
-    response_model=Circumstances,
-    responses=errors(404, 410),
-)
-def reveal_circumstances(
-    custody_id: str,
-    body: RevealRequest,
-    db: DbSession,
-    rt: RuntimeDep,
-    who: Annotated[Principal, Depends(Requires(Permission.CIRCUMSTANCES_REVEAL))],
-) -> Circumstances:
-    """Open the circumstances of surrender for a stated purpose; the read is audited."""
-    try:
-        return service.reveal_circumstances(
-            db,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=who.actor,
-            custody=_found(db, custody_id),
-            purpose=body.purpose.value,
-            reason=body.reason,
-        )
-    except ErasedError:
-        raise HTTPException(410, "erased") from None

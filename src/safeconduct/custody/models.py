@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeconduct.db import Base, IdMixin, UtcDateTime, utcnow
+from safeconduct.db import Base, Day, IdMixin, today
 from safeconduct.security.sealing import Sealed, SealedType
 
 
@@ -34,4 +34,4 @@ class Custody(IdMixin, Base):
     place_of_internment: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(32), default=CustodyStatus.HELD.value)
     circumstances: Mapped[Sealed] = mapped_column(SealedType())
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    recorded_on: Mapped[date] = mapped_column(Day(), default=today)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from safeconduct.custody.models import CustodyStatus
 from safeconduct.schemas_common import Name, ShortText
+
+# A surrender request's id; ASCII only, so nothing but an id fits.
+RequestId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+]
 
 
 class SurrenderMode(StrEnum):
@@ -25,7 +32,7 @@ class Circumstances(BaseModel):
     place: ShortText | None = None
     occurred_at: datetime | None = None
     how: ShortText | None = None
-    request_id: ShortText | None = None
+    request_id: RequestId | None = None
 
 
 class CustodyCreate(BaseModel):
@@ -45,4 +52,4 @@ class CustodyRead(BaseModel):
     since: date
     place_of_internment: str
     status: CustodyStatus
-    created_at: datetime
+    recorded_on: date

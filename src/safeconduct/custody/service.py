@@ -6,19 +6,22 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeconduct.audit.models import AuditEntry
-from safeconduct.audit.service import AuditLog, sealed_reads
+from safeconduct.audit.actors import Actor
+from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
 from safeconduct.custody.models import Custody
-from safeconduct.custody.schemas import Circumstances, CustodyCreate
+from safeconduct.custody.schemas import CustodyCreate
 from safeconduct.db import new_id
 from safeconduct.people.service import get_or_raise as get_person_or_raise
 from safeconduct.people.service import person_owner
-from safeconduct.security.reveal import reveal
 from safeconduct.security.sealing import FieldRef
 from safeconduct.security.service import Keyring
 
 TABLE = Custody.__tablename__
+# Every circumstances value seals to this one size: a voluntary surrender names its request
+# and a capture does not, and a ciphertext's length is plain to anyone with the database.
+# The largest value the schema admits (two 200-character texts, escaped) fits.
+CIRCUMSTANCES_BYTES = 4096
 
 
 def get(session: Session, *, custody_id: str) -> Custody | None:
@@ -31,7 +34,7 @@ def list_for_person(session: Session, *, person_id: str) -> list[Custody]:
 
 
 def create(
-    session: Session, *, keyring: Keyring, audit: AuditLog, actor: str, custody_in: CustodyCreate
+    session: Session, *, keyring: Keyring, audit: AuditLog, actor: Actor, custody_in: CustodyCreate
 ) -> Custody:
     """Open a custody record; the circumstances are sealed under the person's data key."""
     person = get_person_or_raise(session, person_id=custody_in.person_id)
@@ -41,6 +44,7 @@ def create(
         owner=person_owner(person.id),
         field=FieldRef(TABLE, "circumstances", custody_id),
         value=custody_in.circumstances.model_dump(mode="json"),
+        size=CIRCUMSTANCES_BYTES,
     )
     custody = Custody(
         id=custody_id,
@@ -54,38 +58,7 @@ def create(
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.CUSTODY_CREATE,
-        subject_type="custody",
+        tag=AuditAction.CUSTODY_CREATE,
         subject_id=custody_id,
     )
     return custody
-
-
-def reveal_circumstances(
-    session: Session,
-    *,
-    keyring: Keyring,
-    audit: AuditLog,
-    actor: str,
-    custody: Custody,
-    purpose: str,
-    reason: str,
-) -> Circumstances:
-    """Open the circumstances of surrender for a stated purpose; the read is audited."""
-    raw = reveal(
-        session,
-        keyring=keyring,
-        audit=audit,
-        record=custody,
-        column="circumstances",
-        actor=actor,
-        purpose=purpose,
-        reason=reason,
-    )
-    return Circumstances.model_validate_json(raw)
-
-
-def access_log(session: Session, *, person_id: str) -> list[AuditEntry]:
-    """Who opened the sealed circumstances of this person's custody records, newest first."""
-    custody_ids = [c.id for c in list_for_person(session, person_id=person_id)]
-    return sealed_reads(session, subject_ids=custody_ids)

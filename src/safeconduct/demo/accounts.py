@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
+from safeconduct.audit.actors import Actor
 from safeconduct.db import utcnow
 from safeconduct.runtime import Runtime
 
-ACTOR = "system:demo"
+ACTOR = Actor("system:demo")
 
 
 @dataclass(frozen=True)

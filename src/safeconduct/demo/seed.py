@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from safeconduct.audit.actors import Actor
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
 from safeconduct.demo.synthetic import DemoPerson, generate
@@ -16,7 +17,7 @@ from safeconduct.people import service as people_service
 from safeconduct.people.schemas import PersonCreate
 from safeconduct.runtime import Runtime
 
-ACTOR = "system:demo"
+ACTOR = Actor("system:demo")
 BATCH = 250
 
 

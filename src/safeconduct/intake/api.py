@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.http.errors import GUARDED, errors
 from safeconduct.intake import service
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.intake.schemas import (
@@ -17,18 +19,9 @@ from safeconduct.intake.schemas import (
     SurrenderRequestRead,
     SurrenderRequestStatusUpdate,
 )
-from safeconduct.schemas_common import Page, RevealRequest
-from safeconduct.security.reveal import reveal
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
-from safeconduct.web.errors import GUARDED, errors
+from safeconduct.schemas_common import Page
 
 router = APIRouter(prefix="/requests", tags=["surrender requests"], responses=GUARDED)
-
-
-class RequestContents(BaseModel):
-    contact: str
-    content: str
 
 
 def _found(db: DbSession, request_id: str) -> SurrenderRequest:
@@ -98,29 +91,3 @@ def move_request(
     except service.TransitionError as exc:
         raise HTTPException(409, str(exc)) from None
     return SurrenderRequestRead.model_validate(request)
-
-
-@router.post("/{request_id}/reveal", response_model=RequestContents, responses=errors(404))
-def reveal_request(
-    request_id: str,
-    body: RevealRequest,
-    db: DbSession,
-    rt: RuntimeDep,
-    who: Annotated[Principal, Depends(Requires(Permission.REQUEST_REVEAL))],
-) -> RequestContents:
-    """Open a request's contact and content for a stated purpose; both reads are audited."""
-    request = _found(db, request_id)
-    opened = {
-        column: reveal(
-            db,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            record=request,
-            column=column,
-            actor=who.actor,
-            purpose=body.purpose.value,
-            reason=body.reason,
-        ).decode("utf-8")
-        for column in ("contact", "content")
-    }
-    return RequestContents(**opened)

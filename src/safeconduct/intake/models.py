@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeconduct.db import Base, IdMixin, UtcDateTime, utcnow
+from safeconduct.db import Base, Day, IdMixin, today
 from safeconduct.security.sealing import Sealed, SealedType
 
 
@@ -35,10 +35,11 @@ class SurrenderRequest(IdMixin, Base):
     __tablename__ = "surrender_requests"
 
     channel: Mapped[str] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Days, never times (see db.Day).
+    received_on: Mapped[date] = mapped_column(Day(), default=today)
     status: Mapped[str] = mapped_column(
         String(32), default=RequestStatus.RECEIVED.value, index=True
     )
-    status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    status_changed_on: Mapped[date] = mapped_column(Day(), default=today)
     contact: Mapped[Sealed] = mapped_column(SealedType())
     content: Mapped[Sealed] = mapped_column(SealedType())

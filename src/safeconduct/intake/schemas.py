@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,9 +23,9 @@ class SurrenderRequestRead(BaseModel):
 
     id: str
     channel: Channel
-    received_at: datetime
+    received_on: date
     status: RequestStatus
-    status_changed_at: datetime
+    status_changed_on: date
 
 
 class SurrenderRequestStatusUpdate(BaseModel):

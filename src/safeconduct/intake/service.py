@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
-from safeconduct.db import new_id, utcnow
+from safeconduct.db import new_id, today
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import can_move
 from safeconduct.intake.schemas import SurrenderRequestCreate
@@ -48,7 +49,7 @@ def list_(
         stmt = stmt.where(SurrenderRequest.status.in_([s.value for s in statuses]))
         rank = case({s.value: i for i, s in enumerate(statuses)}, value=SurrenderRequest.status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    ordered = stmt.order_by(rank, SurrenderRequest.received_at, SurrenderRequest.id)
+    ordered = stmt.order_by(rank, SurrenderRequest.received_on, SurrenderRequest.id)
     rows = session.scalars(ordered.offset(offset).limit(limit))
     return list(rows), total
 
@@ -58,7 +59,7 @@ def create(
     *,
     keyring: Keyring,
     audit: AuditLog,
-    actor: str,
+    actor: Actor,
     request_in: SurrenderRequestCreate,
 ) -> SurrenderRequest:
     """Take in a request: contact and content are sealed before they reach the store."""
@@ -85,8 +86,7 @@ def create(
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.REQUEST_CREATE,
-        subject_type="surrender_request",
+        tag=AuditAction.REQUEST_CREATE,
         subject_id=request_id,
     )
     return request
@@ -96,20 +96,19 @@ def move(
     session: Session,
     *,
     audit: AuditLog,
-    actor: str,
+    actor: Actor,
     request: SurrenderRequest,
     status: RequestStatus,
 ) -> SurrenderRequest:
     """Change a request's status if its workflow allows it."""
     if not can_move(RequestStatus(request.status), status):
         raise TransitionError(f"status cannot change from {request.status} to {status.value}")
-    request.status, request.status_changed_at = status.value, utcnow()
+    request.status, request.status_changed_on = status.value, today()
     session.flush()
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.REQUEST_STATUS,
-        subject_type="surrender_request",
+        tag=AuditAction.REQUEST_STATUS,
         subject_id=request.id,
         purpose=status.value,
     )

@@ -8,15 +8,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
-from safeconduct.audit.schemas import AuditEntryRead
-from safeconduct.custody import service as custody_service
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.http.errors import GUARDED, errors
 from safeconduct.people import service
 from safeconduct.people.models import Person
 from safeconduct.people.schemas import PersonCreate, PersonRead, PersonUpdate
 from safeconduct.schemas_common import Page
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
-from safeconduct.web.errors import GUARDED, errors
 
 router = APIRouter(prefix="/persons", tags=["persons"], responses=GUARDED)
 SearchText = Annotated[str | None, Query(max_length=100)]
@@ -78,16 +76,3 @@ def update_person(
         db, audit=rt.audit, actor=who.actor, person=_found(db, person_id), person_in=body
     )
     return PersonRead.model_validate(person)
-
-
-@router.get("/{person_id}/access-log", response_model=list[AuditEntryRead], responses=errors(404))
-def person_access_log(
-    person_id: str,
-    db: DbSession,
-    _: Annotated[Principal, Depends(Requires(Permission.ACCESS_LOG_READ))],
-) -> list[AuditEntryRead]:
-    """Who opened which sealed value of this person, when and why."""
-    if service.get(db, person_id=person_id) is None:
-        raise HTTPException(404, "person not found")
-    entries = custody_service.access_log(db, person_id=person_id)
-    return [AuditEntryRead.model_validate(e) for e in entries]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeconduct.db import Base, IdMixin, UtcDateTime, utcnow
+from safeconduct.db import Base, Day, IdMixin, today
 
 
 class Sex(StrEnum):
@@ -37,6 +37,8 @@ class Person(IdMixin, Base):
     nationality: Mapped[str | None] = mapped_column(String(100))
     # Full name as written in the person's own script, when the fields above are a transliteration.
     name_original_script: Mapped[str | None] = mapped_column(String(400))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
-    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Days, never times (see db.Day): a registration time would pair a person with the
+    # request or the capture that brought them in.
+    registered_on: Mapped[date] = mapped_column(Day(), default=today)
+    updated_on: Mapped[date] = mapped_column(Day(), default=today, onupdate=today)
+    erased_on: Mapped[date | None] = mapped_column(Day())

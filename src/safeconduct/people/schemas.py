@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,5 +48,5 @@ class PersonRead(PersonBase):
     model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     id: str
-    created_at: datetime
-    updated_at: datetime
+    registered_on: date
+    updated_on: date

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
-from safeconduct.db import utcnow
+from safeconduct.db import today
 from safeconduct.people.models import Person
 from safeconduct.people.schemas import PersonCreate, PersonUpdate
 from safeconduct.security.service import KeyOwner, Keyring
@@ -38,7 +39,7 @@ def get_or_raise(session: Session, *, person_id: str) -> Person:
 def get_registered(session: Session, *, person_id: str) -> Person | None:
     """Return the person unless unknown or erased (an erased person has no identity left)."""
     person = session.get(Person, person_id)
-    return None if person is None or person.erased_at is not None else person
+    return None if person is None or person.erased_on is not None else person
 
 
 def search(
@@ -46,7 +47,7 @@ def search(
 ) -> tuple[list[Person], int]:
     """Return a page of people whose surname, given names or service number start with `q`
     (any case), and the total; everyone registered when `q` is empty."""
-    stmt = select(Person).where(Person.erased_at.is_(None))
+    stmt = select(Person).where(Person.erased_on.is_(None))
     if q and q.strip():
         like = q.strip().lower().replace("%", "").replace("_", "") + "%"
         stmt = stmt.where(
@@ -61,7 +62,7 @@ def search(
     return list(rows), total
 
 
-def create(session: Session, *, audit: AuditLog, actor: str, person_in: PersonCreate) -> Person:
+def create(session: Session, *, audit: AuditLog, actor: Actor, person_in: PersonCreate) -> Person:
     """Register a person and audit it."""
     person = Person(**person_in.model_dump())
     session.add(person)
@@ -69,15 +70,14 @@ def create(session: Session, *, audit: AuditLog, actor: str, person_in: PersonCr
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.PERSON_CREATE,
-        subject_type="person",
+        tag=AuditAction.PERSON_CREATE,
         subject_id=person.id,
     )
     return person
 
 
 def update(
-    session: Session, *, audit: AuditLog, actor: str, person: Person, person_in: PersonUpdate
+    session: Session, *, audit: AuditLog, actor: Actor, person: Person, person_in: PersonUpdate
 ) -> Person:
     """Correct identity fields that were given; audit which fields changed, not their values."""
     changes = person_in.model_dump(exclude_unset=True)
@@ -87,8 +87,7 @@ def update(
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.PERSON_UPDATE,
-        subject_type="person",
+        tag=AuditAction.PERSON_UPDATE,
         subject_id=person.id,
         purpose="fields: " + ",".join(sorted(changes)),
     )
@@ -96,7 +95,13 @@ def update(
 
 
 def erase(
-    session: Session, *, keyring: Keyring, audit: AuditLog, actor: str, person: Person, reason: str
+    session: Session,
+    *,
+    keyring: Keyring,
+    audit: AuditLog,
+    actor: Actor,
+    person: Person,
+    reason: str,
 ) -> None:
     """Erase a person: destroy their data key (sealed values everywhere, backups included)
     and blank their identity."""
@@ -112,13 +117,12 @@ def erase(
         "name_original_script",
     ):
         setattr(person, name, None)
-    person.erased_at = utcnow()
+    person.erased_on = today()
     session.flush()
     audit.record(
         session,
         actor=actor,
-        action=AuditAction.PERSON_ERASE,
-        subject_type="person",
+        tag=AuditAction.PERSON_ERASE,
         subject_id=person.id,
         purpose=reason,
     )

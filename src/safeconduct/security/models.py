@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
 from sqlalchemy import LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeconduct.db import Base, IdMixin, UtcDateTime, utcnow
+from safeconduct.db import Base, Day, IdMixin, today
 
 
 class DataKey(IdMixin, Base):
@@ -20,5 +20,5 @@ class DataKey(IdMixin, Base):
     owner_id: Mapped[str] = mapped_column(String(36))
     kek_id: Mapped[str | None] = mapped_column(String(64))
     wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_on: Mapped[date] = mapped_column(Day(), default=today)
+    destroyed_on: Mapped[date | None] = mapped_column(Day())

@@ -18,9 +18,14 @@ from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-ENVELOPE_VERSION = 1
+ENVELOPE_VERSION = 2  # 2: padded plaintext; 1: unpadded (still opens)
+_VERSIONS = frozenset({1, 2})
 NONCE_BYTES = 12
 _HEADER = 1 + 16 + NONCE_BYTES
+# Ciphertext length is plain: padded to a multiple of this, a value's length tells little;
+# fields whose length would tell something (the circumstances) pad to a fixed size.
+PAD_BLOCK = 256
+_PAD_MARK = b"\x80"
 
 
 class SealError(Exception):
@@ -46,7 +51,7 @@ class Sealed:
     __slots__ = ("_envelope",)
 
     def __init__(self, envelope: bytes) -> None:
-        if len(envelope) <= _HEADER or envelope[0] != ENVELOPE_VERSION:
+        if len(envelope) <= _HEADER or envelope[0] not in _VERSIONS:
             raise SealError("not a sealed value envelope")
         self._envelope = bytes(envelope)
 
@@ -81,12 +86,36 @@ class Sealed:
         raise TypeError("a sealed value cannot be part of a pydantic model")
 
 
+def pad(plaintext: bytes, size: int | None = None) -> bytes:
+    """Pad to `size` bytes exactly, or to the next multiple of PAD_BLOCK (ISO/IEC 7816-4:
+    a 0x80 byte, then zeros), so the ciphertext's length hides the value's."""
+    target = size if size is not None else -(-(len(plaintext) + 1) // PAD_BLOCK) * PAD_BLOCK
+    if len(plaintext) + 1 > target:
+        raise SealError(f"value is longer than its sealed size of {target} bytes")
+    return plaintext + _PAD_MARK + bytes(target - len(plaintext) - 1)
+
+
+def unpad(padded: bytes) -> bytes:
+    """Strip the padding `pad` added."""
+    body = padded.rstrip(b"\x00")
+    if not body.endswith(_PAD_MARK):
+        raise SealError("sealed value has no valid padding")
+    return body[:-1]
+
+
 def seal_bytes(
-    plaintext: bytes, *, data_key: bytes, data_key_id: uuid.UUID, field: FieldRef
+    plaintext: bytes,
+    *,
+    data_key: bytes,
+    data_key_id: uuid.UUID,
+    field: FieldRef,
+    size: int | None = None,
 ) -> Sealed:
-    """Encrypt plaintext under a data key, bound to its field."""
+    """Encrypt plaintext under a data key, bound to its field, padded (see `pad`)."""
     nonce = secrets.token_bytes(NONCE_BYTES)
-    ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, field.associated_data(data_key_id))
+    ciphertext = AESGCM(data_key).encrypt(
+        nonce, pad(plaintext, size), field.associated_data(data_key_id)
+    )
     header = bytes([ENVELOPE_VERSION]) + data_key_id.bytes + nonce
     return Sealed(header + ciphertext)
 
@@ -96,9 +125,10 @@ def open_bytes(sealed: Sealed, *, data_key: bytes, field: FieldRef) -> bytes:
     envelope = sealed.envelope
     nonce = envelope[17:_HEADER]
     try:
-        return AESGCM(data_key).decrypt(
+        plaintext = AESGCM(data_key).decrypt(
             nonce, envelope[_HEADER:], field.associated_data(sealed.data_key_id)
         )
+        return unpad(plaintext) if envelope[0] == ENVELOPE_VERSION else plaintext
     except InvalidTag:
         raise SealError(
             f"sealed value in {field.table}.{field.column} does not open: "

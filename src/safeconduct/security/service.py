@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeconduct.db import utcnow
+from safeconduct.db import today
 from safeconduct.security.keys import KeyProvider, KeyProviderError, new_key
 from safeconduct.security.models import DataKey
 from safeconduct.security.sealing import FieldRef, Sealed, SealError, open_bytes, seal_bytes
@@ -84,18 +84,31 @@ class Keyring:
         return uuid.UUID(key.id), self._unwrap(key)
 
     def seal(
-        self, session: Session, *, owner: KeyOwner, field: FieldRef, plaintext: bytes
+        self,
+        session: Session,
+        *,
+        owner: KeyOwner,
+        field: FieldRef,
+        plaintext: bytes,
+        size: int | None = None,
     ) -> Sealed:
-        """Seal plaintext under the owner's data key, creating the key on first use."""
+        """Seal plaintext under the owner's data key, creating the key on first use; pad it
+        to `size` bytes when given (see `sealing.pad`)."""
         key_id, material = self._material_for(session, owner)
-        return seal_bytes(plaintext, data_key=material, data_key_id=key_id, field=field)
+        return seal_bytes(plaintext, data_key=material, data_key_id=key_id, field=field, size=size)
 
     def seal_json(
-        self, session: Session, *, owner: KeyOwner, field: FieldRef, value: Any
+        self,
+        session: Session,
+        *,
+        owner: KeyOwner,
+        field: FieldRef,
+        value: Any,
+        size: int | None = None,
     ) -> Sealed:
         """Seal a JSON-serialisable value."""
         data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        return self.seal(session, owner=owner, field=field, plaintext=data)
+        return self.seal(session, owner=owner, field=field, plaintext=data, size=size)
 
     def open(self, session: Session, *, sealed: Sealed, field: FieldRef) -> bytes:
         """Open a sealed value. Internal: callers outside this package use `reveal`."""
@@ -125,6 +138,6 @@ class Keyring:
         key = self._find(session, owner)
         if key is None or key.wrapped is None:
             return False
-        key.wrapped, key.kek_id, key.destroyed_at = None, None, utcnow()
+        key.wrapped, key.kek_id, key.destroyed_on = None, None, today()
         session.flush()
         return True

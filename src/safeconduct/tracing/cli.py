@@ -20,11 +20,13 @@ from safeconduct.tracing.inputs import (
 )
 from safeconduct.tracing.matcher import DEFAULT_THRESHOLD, DEFAULT_TOP_K, RegistryRow
 
-trace_app = typer.Typer(help="Trace people: match family inquiries to the registry.",
-                        no_args_is_help=True, pretty_exceptions_enable=False)
+trace_app = typer.Typer(
+    help="Trace people: match family inquiries to the registry.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 _console = Console(stderr=True)
 _STEPS = 5
-
 
 
 class EngineChoice(StrEnum):
@@ -37,8 +39,12 @@ class EngineChoice(StrEnum):
 @contextmanager
 def _progress(quiet: bool) -> Iterator[tuple[Progress, TaskID]]:
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=_console, disable=quiet, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=_console,
+        disable=quiet,
+        transient=False,
     )
     with progress:
         yield progress, progress.add_task("tracing", total=_STEPS)
@@ -95,8 +101,14 @@ def match(
 
 
 def _run(
-    inquiries: Path, out: Path, registry: Path | None, db: str | None,
-    top: int, threshold: float, engine: EngineChoice, quiet: bool,
+    inquiries: Path,
+    out: Path,
+    registry: Path | None,
+    db: str | None,
+    top: int,
+    threshold: float,
+    engine: EngineChoice,
+    quiet: bool,
 ) -> None:
     from safeconduct.tracing.splink_matcher import SplinkMatcher
 

@@ -101,15 +101,15 @@ def feature_record(
     unique_id: str, surname: str, given: str, patronymic: str, dob: PartialDate
 ) -> dict[str, Any]:
     """Return the model columns for one person, by name."""
-    return dict(zip(COLUMNS, feature_values(unique_id, surname, given, patronymic, dob),
-                    strict=True))
+    return dict(
+        zip(COLUMNS, feature_values(unique_id, surname, given, patronymic, dob), strict=True)
+    )
 
 
 def registry_columns(rows: Iterable[RegistryRow]) -> dict[str, list[Any]]:
     """Return the model columns for registry rows."""
     return _pivot(
-        feature_values(r.id, r.surname, r.given_name, r.patronymic, r.date_of_birth)
-        for r in rows
+        feature_values(r.id, r.surname, r.given_name, r.patronymic, r.date_of_birth) for r in rows
     )
 
 

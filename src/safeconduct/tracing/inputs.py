@@ -88,14 +88,20 @@ def _read(
 
 def read_registry(path: Path) -> list[RegistryRow]:
     """Read a registry CSV (id, surname, given_name, patronymic, date_of_birth)."""
-    return _read(path, REGISTRY_COLUMNS, lambda r, d: RegistryRow(
-        r["id"], r["surname"], r["given_name"], r["patronymic"], d))
+    return _read(
+        path,
+        REGISTRY_COLUMNS,
+        lambda r, d: RegistryRow(r["id"], r["surname"], r["given_name"], r["patronymic"], d),
+    )
 
 
 def read_inquiries(path: Path) -> list[InquiryRow]:
     """Read an inquiry CSV (inquiry_id, surname, given_name, patronymic, date_of_birth)."""
-    return _read(path, INQUIRY_COLUMNS, lambda r, d: InquiryRow(
-        r["inquiry_id"], r["surname"], r["given_name"], r["patronymic"], d))
+    return _read(
+        path,
+        INQUIRY_COLUMNS,
+        lambda r, d: InquiryRow(r["inquiry_id"], r["surname"], r["given_name"], r["patronymic"], d),
+    )
 
 
 def write_candidates(path: Path, candidates: list[Candidate]) -> None:

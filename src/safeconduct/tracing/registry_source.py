@@ -22,7 +22,8 @@ def load_registry_from_db(url: str) -> Iterator[RegistryRow]:
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("persons")}
             # Erased people keep a row but no identity: never offer them as a match.
-            where = " WHERE erased_at IS NULL" if "erased_at" in columns else ""
+            erased = next((c for c in ("erased_on", "erased_at") if c in columns), None)
+            where = f" WHERE {erased} IS NULL" if erased else ""
             result = conn.execution_options(stream_results=True).execute(text(_SELECT + where))
             for pid, surname, given, patronymic, dob in result:
                 yield RegistryRow(

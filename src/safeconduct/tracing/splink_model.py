@@ -35,8 +35,10 @@ class Level:
     def as_dict(self, *, term_frequencies: bool) -> dict[str, Any]:
         """Return the Splink level dict."""
         level: dict[str, Any] = {
-            "sql_condition": self.sql, "label_for_charts": self.label,
-            "m_probability": self.m, "u_probability": self.u,
+            "sql_condition": self.sql,
+            "label_for_charts": self.label,
+            "m_probability": self.m,
+            "u_probability": self.u,
             "fix_m_probability": self.fixed_m,
         }
         if term_frequencies and self.tf:
@@ -49,24 +51,49 @@ NAME_LEVELS = (
     # One level for exact and transliterated agreement: two different people
     # share a name skeleton about as often as they share its spelling.
     # name_key is surname skeleton | given-name key.
-    Level("same surname skeleton, equivalent given name",
-          "name_key_l = name_key_r", 0.8, 4e-4, tf="name_key"),
-    Level("coarse skeletons agree (ch read as kh or as sh)",
-          "sn_co_l = sn_co_r AND gn_co_l = gn_co_r", 0.05, 1e-5),
-    Level("surname and given name swapped",
-          "pair_key_l = pair_key_r AND sn_co_l <> sn_co_r", 0.05, 2e-5),
+    Level(
+        "same surname skeleton, equivalent given name",
+        "name_key_l = name_key_r",
+        0.8,
+        4e-4,
+        tf="name_key",
+    ),
+    Level(
+        "coarse skeletons agree (ch read as kh or as sh)",
+        "sn_co_l = sn_co_r AND gn_co_l = gn_co_r",
+        0.05,
+        1e-5,
+    ),
+    Level(
+        "surname and given name swapped",
+        "pair_key_l = pair_key_r AND sn_co_l <> sn_co_r",
+        0.05,
+        2e-5,
+    ),
     # Skeletons are short, so one slip moves Jaro-Winkler a lot: count edits.
     # The name that agrees carries the frequency: Ivanov plus a near-Ivan is
     # weaker evidence than a rare surname plus a near-Ivan.
-    Level("same surname, given name one edit away",
-          "sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 1", 0.03, 3e-4,
-          tf="sn_sk"),
-    Level("same given name, surname one edit away",
-          "gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 1", 0.03, 1e-3,
-          tf="gn_key"),
-    Level("one name the same, the other two edits away",
-          "(sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 2) OR "
-          "(gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 2)", 0.01, 1e-3),
+    Level(
+        "same surname, given name one edit away",
+        "sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 1",
+        0.03,
+        3e-4,
+        tf="sn_sk",
+    ),
+    Level(
+        "same given name, surname one edit away",
+        "gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 1",
+        0.03,
+        1e-3,
+        tf="gn_key",
+    ),
+    Level(
+        "one name the same, the other two edits away",
+        "(sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 2) OR "
+        "(gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 2)",
+        0.01,
+        1e-3,
+    ),
     # Half a name stays at its prior: a benchmark without nicknames or changed
     # surnames would teach EM that this never happens.
     Level("same surname skeleton", "sn_sk_l = sn_sk_r", 0.01, 6e-3, True, tf="sn_sk"),
@@ -82,27 +109,48 @@ NAME_LEVELS = (
 PATRONYMIC_LEVELS = (
     Level("equivalent patronymic", "pat_key_l = pat_key_r", 0.85, 0.055, tf="pat_key"),
     Level("coarse patronymic agrees", "pat_co_l = pat_co_r", 0.04, 4e-4),
-    Level("patronymic initial agrees",
-          "pat_init_l = pat_init_r AND (pat_is_init_l = 1 OR pat_is_init_r = 1)",
-          0.1, 0.1 * 0.08, fixed_m=True),
+    Level(
+        "patronymic initial agrees",
+        "pat_init_l = pat_init_r AND (pat_is_init_l = 1 OR pat_is_init_r = 1)",
+        0.1,
+        0.1 * 0.08,
+        fixed_m=True,
+    ),
     Level("else", "ELSE", 0.005, 0.94, fixed_m=True),
 )
 # Date m values stay fixed: EM cannot tell a namesake with another birth date
 # from a match with a mistyped one, and would learn that dates do not matter.
 DOB_LEVELS = (
     Level("exact date of birth", "dob_l = dob_r", 0.75, 7e-5, fixed_m=True),
-    Level("day and month swapped",
-          "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r", 0.04, 2e-5, True),
+    Level(
+        "day and month swapped",
+        "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r",
+        0.04,
+        2e-5,
+        True,
+    ),
     Level("one day apart", "abs(dob_days_l - dob_days_r) <= 1", 0.05, 1.4e-4, fixed_m=True),
-    Level("year and month agree, day unknown on one side",
-          "dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND (dob_d_l IS NULL OR dob_d_r IS NULL)",
-          0.04, 0.04 / 480, fixed_m=True),
-    Level("year agrees, month unknown on one side",
-          "dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
-          0.08, 0.08 / 40, fixed_m=True),
-    Level("day and month agree, year one apart",
-          "dob_m_l = dob_m_r AND dob_d_l = dob_d_r AND abs(dob_y_l - dob_y_r) = 1",
-          0.01, 1.4e-4, fixed_m=True),
+    Level(
+        "year and month agree, day unknown on one side",
+        "dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND (dob_d_l IS NULL OR dob_d_r IS NULL)",
+        0.04,
+        0.04 / 480,
+        fixed_m=True,
+    ),
+    Level(
+        "year agrees, month unknown on one side",
+        "dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
+        0.08,
+        0.08 / 40,
+        fixed_m=True,
+    ),
+    Level(
+        "day and month agree, year one apart",
+        "dob_m_l = dob_m_r AND dob_d_l = dob_d_r AND abs(dob_y_l - dob_y_r) = 1",
+        0.01,
+        1.4e-4,
+        fixed_m=True,
+    ),
     Level("year and month agree", "dob_y_l = dob_y_r AND dob_m_l = dob_m_r", 0.01, 2e-3, True),
     Level("year agrees", "dob_y_l = dob_y_r", 0.01, 0.023, fixed_m=True),
     # Families know the birth date: beyond the slips above, disagreement is rare.

@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeconduct.accounts import sessions
-from safeconduct.web.auth import SESSION_COOKIE
-from safeconduct.web.deps import runtime
+from safeconduct.http.auth import SESSION_COOKIE
+from safeconduct.http.deps import runtime
+from safeconduct.http.errors import DOMAIN_ERRORS
 from safeconduct.web.ui import render
 from safeconduct.web.ui.headers import add_security_headers
 
@@ -91,12 +92,22 @@ def _unexpected_handler(api: AnyHandler) -> Handler:
     return handle
 
 
+def _domain_handler(api: AnyHandler) -> Handler:
+    async def handle(request: Request, exc: Exception) -> Response:
+        if not is_ui(request):
+            return await _call(api, request, exc)
+        return error_page(request, DOMAIN_ERRORS[type(exc)])
+
+    return handle
+
+
 def install_error_pages(app: FastAPI) -> None:
     """Wrap the API's handlers so UI paths answer in HTML and API paths stay JSON."""
     handlers = app.exception_handlers
     wraps: list[tuple[type[Exception], Callable[[AnyHandler], Handler]]] = [
         (StarletteHTTPException, _http_handler),
         (RequestValidationError, _validation_handler),
+        *((kind, _domain_handler) for kind in DOMAIN_ERRORS),
         (Exception, _unexpected_handler),
     ]
     for kind, wrap in wraps:

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
-from safeconduct.web.auth import SAFE_METHODS
+from safeconduct.http.auth import SAFE_METHODS
 
 CSRF_FIELD = "csrf_token"
 

@@ -14,8 +14,8 @@ from safeconduct.accounts import sessions
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import ROLE_PERMISSIONS
 from safeconduct.accounts.service import Principal
-from safeconduct.security.policy import Purpose, PurposeError, stated_purpose
-from safeconduct.web.auth import SESSION_COOKIE
+from safeconduct.disclosure.policy import Purpose, PurposeError, stated_purpose
+from safeconduct.http.auth import SESSION_COOKIE
 from safeconduct.web.ui import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"

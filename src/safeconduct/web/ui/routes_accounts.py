@@ -12,8 +12,8 @@ from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Permission, Role
 from safeconduct.accounts.schemas import AccountCreate
 from safeconduct.accounts.service import Principal
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
 

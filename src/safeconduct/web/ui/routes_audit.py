@@ -11,9 +11,9 @@ from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.audit import service as audit_service
 from safeconduct.audit.schemas import AuditEntryRead
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.schemas_common import Page
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
 from safeconduct.web.ui.routes_people import actor_names

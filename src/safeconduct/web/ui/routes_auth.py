@@ -10,12 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts import sessions
-from safeconduct.accounts.api import set_session_cookie
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Permission, Role
 from safeconduct.accounts.service import Principal
-from safeconduct.web.auth import SESSION_COOKIE, Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
+from safeconduct.http.auth import SESSION_COOKIE, Requires
+from safeconduct.http.cookies import clear_session_cookie, set_session_cookie
+from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import i18n, render
 from safeconduct.web.ui.guard import csrf_form, local_path
 
@@ -156,7 +156,7 @@ def logout(request: Request, db: DbSession, _: Self) -> Response:
     if cookie:
         sessions.end_session(db, token=cookie)
     response = _see_other("/login")
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    clear_session_cookie(response)
     return response
 
 

@@ -13,13 +13,13 @@ from safeconduct.accounts.service import Principal
 from safeconduct.audit.schemas import AuditEntryRead
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
+from safeconduct.disclosure import service as disclosure
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
 from safeconduct.people.schemas import PersonRead
 from safeconduct.schemas_common import Page
-from safeconduct.security.service import ErasedError
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
 
@@ -61,7 +61,7 @@ def people_list(
 def _access_log(db: DbSession, who: Principal, person_id: str) -> list[AuditEntryRead] | None:
     if not allows(who.role, Permission.ACCESS_LOG_READ):
         return None
-    entries = custody_service.access_log(db, person_id=person_id)
+    entries = disclosure.access_log(db, person_id=person_id)
     return [AuditEntryRead.model_validate(e) for e in entries]
 
 
@@ -111,17 +111,14 @@ def reveal_circumstances(
     )
     if refused is not None:
         return refused
-    try:
-        opened = custody_service.reveal_circumstances(
-            db,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=who.actor,
-            custody=custody,
-            purpose=purpose,
-            reason=reason,
-        )
-    except ErasedError:
-        raise HTTPException(410, "erased") from None
+    opened = disclosure.reveal_circumstances(
+        db,
+        keyring=rt.keyring,
+        audit=rt.audit,
+        who=who,
+        custody=custody,
+        purpose=purpose,
+        reason=reason,
+    )
     template = "_circumstances.html" if render.is_htmx(request) else "revealed.html"
     return render.page(request, db, template, person=person, custody=custody, opened=opened)

@@ -9,16 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
+from safeconduct.disclosure import service as disclosure
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import ALLOWED
 from safeconduct.intake.schemas import SurrenderRequestRead
-from safeconduct.runtime import Runtime
 from safeconduct.schemas_common import Page
-from safeconduct.security.reveal import reveal
-from safeconduct.security.service import ErasedError
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
 
@@ -32,7 +30,6 @@ PAGE_SIZE = 20
 OPEN = (RequestStatus.RECEIVED, RequestStatus.IN_REVIEW, RequestStatus.ACCEPTED)
 OPEN_VIEW, ALL_VIEW = "open", "all"
 VIEWS = (OPEN_VIEW, ALL_VIEW, *(s.value for s in RequestStatus))
-SEALED_COLUMNS = ("contact", "content")
 
 
 def _queue(db: DbSession, view: str, page: int) -> Page[SurrenderRequestRead]:
@@ -128,35 +125,6 @@ def move_request(
     return RedirectResponse(f"/requests/{found.id}", status_code=303)
 
 
-def _open_sealed(
-    db: DbSession,
-    rt: Runtime,
-    who: Principal,
-    found: SurrenderRequest,
-    *,
-    purpose: str,
-    reason: str,
-) -> dict[str, str]:
-    """Open contact and content for the stated purpose; each read is audited on its own."""
-    try:
-        return {
-            column: reveal(
-                db,
-                keyring=rt.keyring,
-                audit=rt.audit,
-                record=found,
-                column=column,
-                actor=who.actor,
-                purpose=purpose,
-                reason=reason,
-            ).decode("utf-8")
-            for column in SEALED_COLUMNS
-        }
-    except ErasedError:
-        # The channel data was destroyed on schedule: nothing is left to open.
-        raise HTTPException(410, "erased") from None
-
-
 @router.post("/requests/{request_id}/reveal")
 def reveal_request(
     request: Request,
@@ -175,6 +143,14 @@ def reveal_request(
     )
     if refused is not None:
         return refused
-    opened = _open_sealed(db, rt, who, found, purpose=purpose, reason=reason)
+    opened = disclosure.reveal_request(
+        db,
+        keyring=rt.keyring,
+        audit=rt.audit,
+        who=who,
+        request=found,
+        purpose=purpose,
+        reason=reason,
+    )
     template = "_request_contents.html" if render.is_htmx(request) else "request_revealed.html"
     return render.page(request, db, template, item=item, opened=opened)

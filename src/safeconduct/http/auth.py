@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from safeconduct.accounts import sessions
 from safeconduct.accounts.policy import Permission, allows
 from safeconduct.accounts.service import Principal
-from safeconduct.web.deps import DbSession
+from safeconduct.http.deps import DbSession
 
 SESSION_COOKIE = "sc_session"
 CSRF_HEADER = "x-csrf-token"

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from safeconduct.db import utcnow
-from safeconduct.web.auth import Requires
-from safeconduct.web.deps import runtime
-from safeconduct.web.models import Heartbeat
+from safeconduct.health.models import Heartbeat
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import runtime
 
 router = APIRouter(tags=["health"])
 

@@ -1,0 +1,23 @@
+"""Who acted, and with which credential: every audit entry names both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """An account, a command or the system, and the credential it acted with.
+
+    `name` is `account:<id>`, `cli` or `system:<job>`; `credential` is `session:<ref>`,
+    `token:<id>`, `invitation:<id>` or `os:<user>`, so that no one's power can be used
+    without the log saying through which key it was used.
+    """
+
+    name: str
+    credential: str | None = None
+
+
+def account_actor(account_id: str, credential: str | None = None) -> Actor:
+    """The actor for an account acting through a credential."""
+    return Actor(f"account:{account_id}", credential)

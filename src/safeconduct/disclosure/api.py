@@ -1,0 +1,90 @@
+"""Sealed reads in the API: each needs its permission, a purpose and a reason, and is audited.
+Refusals of purpose or reason are 422 and an erased value is 410, from the shared handlers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from safeconduct.accounts.policy import Permission
+from safeconduct.accounts.service import Principal
+from safeconduct.audit.schemas import AuditEntryRead
+from safeconduct.custody import service as custody_service
+from safeconduct.custody.schemas import Circumstances
+from safeconduct.disclosure import service
+from safeconduct.disclosure.schemas import RequestContents, RevealRequest
+from safeconduct.http.auth import Requires
+from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.http.errors import GUARDED, errors
+from safeconduct.intake import service as intake_service
+from safeconduct.people import service as people_service
+
+router = APIRouter(tags=["sealed reads"], responses=GUARDED)
+REVEAL_ERRORS = errors(404, 410)
+
+
+@router.post(
+    "/custodies/{custody_id}/circumstances/reveal",
+    response_model=Circumstances,
+    responses=REVEAL_ERRORS,
+)
+def reveal_circumstances(
+    custody_id: str,
+    body: RevealRequest,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Annotated[Principal, Depends(Requires(Permission.CIRCUMSTANCES_REVEAL))],
+) -> Circumstances:
+    """Open the circumstances of surrender for a stated purpose; the read is audited."""
+    custody = custody_service.get(db, custody_id=custody_id)
+    if custody is None:
+        raise HTTPException(404, "custody record not found")
+    return service.reveal_circumstances(
+        db,
+        keyring=rt.keyring,
+        audit=rt.audit,
+        who=who,
+        custody=custody,
+        purpose=body.purpose.value,
+        reason=body.reason,
+    )
+
+
+@router.post(
+    "/requests/{request_id}/reveal", response_model=RequestContents, responses=REVEAL_ERRORS
+)
+def reveal_request(
+    request_id: str,
+    body: RevealRequest,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Annotated[Principal, Depends(Requires(Permission.REQUEST_REVEAL))],
+) -> RequestContents:
+    """Open a request's contact and content for a stated purpose; both reads are audited."""
+    request = intake_service.get(db, request_id=request_id)
+    if request is None:
+        raise HTTPException(404, "surrender request not found")
+    return service.reveal_request(
+        db,
+        keyring=rt.keyring,
+        audit=rt.audit,
+        who=who,
+        request=request,
+        purpose=body.purpose.value,
+        reason=body.reason,
+    )
+
+
+@router.get(
+    "/persons/{person_id}/access-log", response_model=list[AuditEntryRead], responses=errors(404)
+)
+def person_access_log(
+    person_id: str,
+    db: DbSession,
+    _: Annotated[Principal, Depends(Requires(Permission.ACCESS_LOG_READ))],
+) -> list[AuditEntryRead]:
+    """Who opened which sealed value of this person, when and why."""
+    if people_service.get(db, person_id=person_id) is None:
+        raise HTTPException(404, "person not found")
+    return [AuditEntryRead.model_validate(e) for e in service.access_log(db, person_id=person_id)]

@@ -1,0 +1,95 @@
+"""Pure rules for opening sealed values: which permission opens which field, the purposes a
+read may state, and what makes a reason a reason."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from safeconduct.accounts.policy import Permission, Role, allows
+from safeconduct.audit.tags import AuditAction
+
+MIN_REASON = 5
+MAX_REASON = 500
+
+
+class Purpose(StrEnum):
+    """Why a sealed value is opened; recorded in the audit log with the reason."""
+
+    PROTECTION_ASSESSMENT = "protection_assessment"
+    LEGAL_PROCEEDINGS = "legal_proceedings"
+    INTAKE_FOLLOW_UP = "intake_follow_up"
+    DATA_CORRECTION = "data_correction"
+    AUDIT_INVESTIGATION = "audit_investigation"
+
+
+class PurposeError(ValueError):
+    """A sealed read was asked for without an acceptable purpose or reason."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class SealedField:
+    """A sealed column, the permission that opens it, and the tag its reads are logged under."""
+
+    table: str
+    column: str
+    permission: Permission
+    tag: AuditAction
+
+
+CIRCUMSTANCES = SealedField(
+    "custodies", "circumstances", Permission.CIRCUMSTANCES_REVEAL, AuditAction.CIRCUMSTANCES_OPEN
+)
+REQUEST_CONTACT = SealedField(
+    "surrender_requests", "contact", Permission.REQUEST_REVEAL, AuditAction.REQUEST_CONTACT_OPEN
+)
+REQUEST_CONTENT = SealedField(
+    "surrender_requests", "content", Permission.REQUEST_REVEAL, AuditAction.REQUEST_CONTENT_OPEN
+)
+SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT)
+# Permissions that open a sealed value of a person or a request.
+SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
+
+
+def may_open(role: Role, field: SealedField) -> bool:
+    """Tell whether a role may open a sealed field at all (a purpose is still needed)."""
+    return allows(role, field.permission)
+
+
+def check_purpose(purpose: str) -> Purpose:
+    """Return the purpose named, or refuse."""
+    try:
+        return Purpose(purpose)
+    except ValueError:
+        choices = ", ".join(p.value for p in Purpose)
+        raise PurposeError("purpose", f"must be one of: {choices}") from None
+
+
+def _visible(char: str) -> bool:
+    # Control and format characters (zero-width spaces, direction marks) would let a
+    # reason look longer to the rule than it reads to the auditor.
+    return unicodedata.category(char) not in {"Cc", "Cf"}
+
+
+def check_reason(reason: str) -> str:
+    """Return the reason as the log keeps it: whitespace of any kind collapsed to one space,
+    invisible characters dropped; refuse one that is too short or too long after that."""
+    text = " ".join("".join(c if _visible(c) or c.isspace() else "" for c in reason).split())
+    if len(text) < MIN_REASON:
+        raise PurposeError(
+            "reason", f"must say, in at least {MIN_REASON} visible characters, why it is opened"
+        )
+    if len(text) > MAX_REASON:
+        raise PurposeError("reason", f"must be at most {MAX_REASON} characters")
+    return text
+
+
+def stated_purpose(purpose: str, reason: str) -> str:
+    """Return the text the audit log keeps for a sealed read, or refuse."""
+    return f"{check_purpose(purpose).value}: {check_reason(reason)}"

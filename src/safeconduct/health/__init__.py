@@ -1,0 +1,1 @@
+"""The health check: can the store be read and written."""

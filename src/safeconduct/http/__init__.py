@@ -1,0 +1,1 @@
+"""HTTP plumbing beneath the domain routers: who is calling, the request transaction, errors."""
