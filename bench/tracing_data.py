@@ -269,7 +269,8 @@ def generate(
         while tag == "dob_day_month_swapped" and not _swappable(p.dob):
             p = rng.choice(people)
         if tag == "namesake_other_dob":
-            other = date.fromisoformat(p.dob) + timedelta(days=rng.randrange(400, 9000))
+            # Earlier, not later: a date of birth in the future is refused as input.
+            other = date.fromisoformat(p.dob) - timedelta(days=rng.randrange(400, 9000))
             p = Person("", p.surname, p.given, p.patronymic, other.isoformat(), p.ukrainian)
             tag_for_corrupt = "exact" if rng.random() < 0.5 else "translit"
             sur, giv, pat, dob = corrupt(p, tag_for_corrupt, pool, rng)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyotp
+
+from safeconduct.accounts import invitations, sessions, tokens, totp
 from safeconduct.accounts import service as accounts
-from safeconduct.accounts import sessions
 from safeconduct.accounts.models import Account, ApiToken
 from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
@@ -88,29 +90,55 @@ PASSWORD = "a long enough password"
 def add_account(
     rt: Runtime, username: str, role: Role, *, enrolled: bool = False
 ) -> tuple[Account, str]:
-    """Create an account; return it and its TOTP secret."""
+    """Create an account the way its holder would (invitation, then PASSWORD); return it
+    and its TOTP secret. `enrolled` marks the second factor confirmed without using a code."""
     with rt.transaction() as s:
-        account, secret = accounts.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=ACTOR,
-            username=username,
-            password=PASSWORD,
-            role=role,
+        _account, issued = accounts.create(
+            s, audit=rt.audit, actor=ACTOR, username=username, role=role
         )
+        account = invitations.accept(
+            s, keyring=rt.keyring, audit=rt.audit, code=issued.code, password=PASSWORD, now=utcnow()
+        )
+        secret = totp.secret(s, keyring=rt.keyring, account=account)
         if enrolled:
             account.totp_enrolled_at = utcnow()
     return account, secret
 
 
-def add_token(rt: Runtime, username: str, role: Role) -> tuple[str, ApiToken]:
-    """Create an account in a role and an API token for it; return the token and its record."""
-    account, _ = add_account(rt, username, role)
+def add_session(rt: Runtime, account: Account) -> str:
+    """Open a browser session for an account, as a login would; return its cookie."""
     with rt.transaction() as s:
-        return sessions.create_token(
-            s, audit=rt.audit, actor=ACTOR, account=account, name=f"{username} token"
+        fresh = s.get(Account, account.id)
+        assert fresh is not None
+        return sessions.start_session(s, account=fresh)[0]
+
+
+def session_headers(cookie: str) -> dict[str, str]:
+    """Headers that carry a session cookie and its CSRF token."""
+    return {"Cookie": f"sc_session={cookie}", "X-CSRF-Token": sessions.csrf_token(cookie)}
+
+
+def mint_token(rt: Runtime, account: Account, secret: str) -> tuple[str, ApiToken]:
+    """Let an enrolled account mint its own token from a session, with its current code."""
+    cookie = add_session(rt, account)
+    with rt.transaction() as s:
+        who = sessions.resolve_session(s, token=cookie)
+        assert who is not None
+        return tokens.create(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            who=who,
+            name=f"{account.username} token",
+            code=pyotp.TOTP(secret).now(),
         )
+
+
+def add_token(rt: Runtime, username: str, role: Role) -> tuple[str, ApiToken]:
+    """Create an enrolled account in a role and its own API token; return the token and its
+    record. The account's current code is used up: log in as another account."""
+    account, secret = add_account(rt, username, role, enrolled=True)
+    return mint_token(rt, account, secret)
 
 
 def role_tokens(rt: Runtime, prefix: str) -> dict[Role, str]:

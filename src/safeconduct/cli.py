@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import segno
 import typer
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from safeconduct import migrate
 from safeconduct.accounts import service as accounts
+from safeconduct.accounts.invitations import Issued
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
 from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
 from safeconduct.demo.accounts import DemoAccount
 from safeconduct.runtime import Runtime, open_runtime
+from safeconduct.schemas_common import Username
 from safeconduct.security.keys import FileKeyProvider, KeyProviderError
 from safeconduct.security.signing import SigningKeyError
 from safeconduct.tracing.cli import trace_app
@@ -97,6 +99,10 @@ def db_check(db: DbOption = None) -> None:
 @app.command()
 def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the operator UI."""
+    import os
+
+    # Whatever the server creates (a SQLite store, its -wal and -shm) is its owner's alone.
+    os.umask(0o077)
     settings = _settings(db)
     migrate.upgrade(settings.db_url)
     _serve(_runtime(settings), host, port)
@@ -114,17 +120,29 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Fill a database with synthetic people and serve it."""
+    import os
+
     from safeconduct.demo.accounts import create_demo_accounts
     from safeconduct.demo.seed import seed as seed_store
+    from safeconduct.demo.seed import staff_from_accounts
 
+    # The store, its -wal and -shm and the keys folder are created below: owner only.
+    os.umask(0o077)
     settings = _settings(db, demo=True)
     migrate.upgrade(settings.db_url)
     rt = _runtime(settings)
+    demo_accounts = create_demo_accounts(rt)
     with Progress(console=console, transient=False) as progress:
         task = progress.add_task("synthetic people", total=people)
-        seed_store(rt, people=people, seed_value=seed, progress=lambda n: progress.advance(task, n))
-    console.print(f"[green]{people}[/green] synthetic people in {settings.db_url}")
-    _print_demo_accounts(create_demo_accounts(rt))
+        made = seed_store(
+            rt,
+            people=people,
+            seed_value=seed,
+            progress=lambda n: progress.advance(task, n),
+            staff=staff_from_accounts(rt),
+        )
+    console.print(f"[green]{made.people}[/green] synthetic people in {settings.db_url}")
+    _print_demo_accounts(demo_accounts)
     if seed_only:
         rt.close()
         return
@@ -212,10 +230,13 @@ def _account_or_exit(session: Session, username: str) -> Account:
     return account
 
 
-def _print_enrolment(username: str, secret: str) -> None:
-    uri = accounts.provisioning_uri(secret, username)
-    console.print(f"TOTP secret for {username} (shown once): [bold]{secret}[/bold]")
-    segno.make(uri, error="m").terminal(compact=True)
+def _print_invitation(username: str, issued: Issued) -> None:
+    # The operator hands the code on; the holder sets a password and enrols TOTP with it.
+    until = issued.expires_at.strftime("%Y-%m-%d %H:%M")
+    console.print(
+        f"Invitation code for {username} (shown once, works once, until {until} UTC): "
+        f"[bold]{issued.code}[/bold]\nThe holder sets their password at /invitation."
+    )
 
 
 @users_app.command("add")
@@ -224,45 +245,82 @@ def users_add(
     role: Annotated[Role, typer.Option(help="The account's role.")],
     db: DbOption = None,
 ) -> None:
-    """Create an account; asks for its password and prints its TOTP enrolment code."""
-    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    """Create an account and print its invitation code; no one but its holder ever knows
+    its password."""
+    try:
+        TypeAdapter(Username).validate_python(username)
+    except ValidationError:
+        console.print("[red]error:[/red] username: lowercase letters, digits, '.', '-', '_'")
+        raise typer.Exit(2) from None
     rt = _runtime(_settings(db))
     try:
         with rt.transaction() as session:
-            _account, secret = accounts.create(
-                session,
-                keyring=rt.keyring,
-                audit=rt.audit,
-                actor=_cli_actor(),
-                username=username,
-                password=password,
-                role=role,
+            _account, issued = accounts.create(
+                session, audit=rt.audit, actor=_cli_actor(), username=username, role=role
             )
     except accounts.AccountError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    _print_enrolment(username, secret)
+    _print_invitation(username, issued)
+
+
+@users_app.command("invite")
+def users_invite(username: str, db: DbOption = None) -> None:
+    """Print a new invitation code for an account never set up; the old code stops working."""
+    rt = _runtime(_settings(db))
+    try:
+        with rt.transaction() as session:
+            issued = accounts.reinvite(
+                session,
+                audit=rt.audit,
+                actor=_cli_actor(),
+                account=_account_or_exit(session, username),
+            )
+    except accounts.AccountError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    _print_invitation(username, issued)
 
 
 @users_app.command("list")
 def users_list(db: DbOption = None) -> None:
     """List accounts with their role and state (no secrets)."""
     rt = _runtime(_settings(db))
-    table = Table("username", "role", "second factor", "state")
+    table = Table("username", "role", "set up", "second factor", "state")
     with rt.sessions() as session:
         for account in accounts.list_(session):
             table.add_row(
                 account.username,
                 account.role,
+                "yes" if account.set_up else "invitation pending",
                 "enrolled" if account.totp_enrolled_at else "pending",
                 "disabled" if account.disabled_at else "active",
             )
     Console().print(table)
 
 
+@users_app.command("role")
+def users_role(
+    username: str,
+    role: Annotated[Role, typer.Option(help="The new role.")],
+    db: DbOption = None,
+) -> None:
+    """Move an account to another role; its sessions and tokens end."""
+    rt = _runtime(_settings(db))
+    with rt.transaction() as session:
+        accounts.change_role(
+            session,
+            audit=rt.audit,
+            actor=_cli_actor(),
+            account=_account_or_exit(session, username),
+            role=role,
+        )
+    console.print(f"{username} is now {role.value}; its sessions and tokens ended")
+
+
 @users_app.command("disable")
 def users_disable(username: str, db: DbOption = None) -> None:
-    """Disable an account and end its sessions."""
+    """Disable an account; its sessions and tokens end."""
     rt = _runtime(_settings(db))
     with rt.transaction() as session:
         accounts.disable(
@@ -271,19 +329,31 @@ def users_disable(username: str, db: DbOption = None) -> None:
     console.print(f"{username} disabled")
 
 
-@users_app.command("reset-totp")
-def users_reset_totp(username: str, db: DbOption = None) -> None:
-    """Give an account a new TOTP secret; it must enrol again."""
+@users_app.command("enable")
+def users_enable(username: str, db: DbOption = None) -> None:
+    """Enable a disabled account; its old sessions and tokens stay ended."""
     rt = _runtime(_settings(db))
     with rt.transaction() as session:
-        secret = accounts.reset_totp(
+        accounts.enable(
+            session, audit=rt.audit, actor=_cli_actor(), account=_account_or_exit(session, username)
+        )
+    console.print(f"{username} enabled")
+
+
+@users_app.command("reset-totp")
+def users_reset_totp(username: str, db: DbOption = None) -> None:
+    """Give an account a new TOTP secret that only its holder sees, at their next login;
+    its sessions and tokens end."""
+    rt = _runtime(_settings(db))
+    with rt.transaction() as session:
+        accounts.reset_totp(
             session,
             keyring=rt.keyring,
             audit=rt.audit,
             actor=_cli_actor(),
             account=_account_or_exit(session, username),
         )
-    _print_enrolment(username, secret)
+    console.print(f"{username} enrols a new second factor at the next login")
 
 
 app.add_typer(trace_app, name="trace")

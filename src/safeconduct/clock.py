@@ -51,6 +51,11 @@ _SYSTEM = SystemClock()
 _current: ContextVar[Clock | None] = ContextVar("safeconduct_clock", default=None)
 
 
+def current() -> Clock:
+    """Return the clock in force."""
+    return _current.get() or _SYSTEM
+
+
 def now() -> datetime:
     """Return the current time from the clock in force."""
     return (_current.get() or _SYSTEM).now()

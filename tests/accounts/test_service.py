@@ -1,145 +1,100 @@
-"""Accounts: argon2id, TOTP with replay protection, lockout, sessions, tokens."""
+"""Accounts: argon2id, sessions, and the admin's use cases, which end sessions and tokens
+whenever an account's power changes."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-import pyotp
 import pytest
+from sqlalchemy import select
 
-from safeconduct.accounts import service, sessions
-from safeconduct.accounts.models import Account
+from safeconduct.accounts import service, sessions, tokens
+from safeconduct.accounts.models import Account, ApiToken, Invitation
 from safeconduct.accounts.policy import SESSION_IDLE_SECONDS, Role
-from safeconduct.audit.actors import Actor
+from safeconduct.audit.actors import Actor, account_actor
+from safeconduct.audit.models import AuditEntry
 from safeconduct.db import utcnow
 from safeconduct.runtime import Runtime
-from tests.factories import PASSWORD, add_account
+from tests.factories import PASSWORD, add_account, add_session, add_token
+
+ADMIN = Actor("account:the-admin", "session:0123456789abcdef")
 
 
-def _create(
-    rt: Runtime, username: str = "ana", role: Role = Role.VERIFIER, enrolled: bool = True
-) -> tuple[Account, str]:
-    return add_account(rt, username, role, enrolled=enrolled)
-
-
-def _try(rt: Runtime, username: str, password: str, code: str | None) -> bool:
-    with rt.transaction() as s:
-        return (
-            service.authenticate(
-                s,
-                keyring=rt.keyring,
-                audit=rt.audit,
-                username=username,
-                password=password,
-                code=code,
-            )
-            is not None
-        )
+def _fresh(rt: Runtime, account_id: str) -> Account:
+    with rt.sessions() as s:
+        account = s.get(Account, account_id)
+        assert account is not None
+        return account
 
 
 def test_password_is_stored_as_argon2id(rt: Runtime) -> None:
-    account, secret = _create(rt)
+    account, secret = add_account(rt, "ana", Role.VERIFIER)
+    assert account.password_hash is not None
     assert account.password_hash.startswith("$argon2id$")
     assert PASSWORD not in account.password_hash
     assert account.totp_secret is not None
     assert secret.encode() not in account.totp_secret.envelope
 
 
-def test_login_needs_the_current_code_once_enrolled(rt: Runtime) -> None:
-    _, secret = _create(rt)
-    assert not _try(rt, "ana", PASSWORD, None)
-    assert not _try(
-        rt, "ana", PASSWORD, "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
-    )
-    code = pyotp.TOTP(secret).now()
-    assert _try(rt, "ana", PASSWORD, code)
-    assert not _try(rt, "ana", PASSWORD, code)  # a code is never accepted twice
-
-
-def test_unknown_accounts_cost_as_much_as_known_ones(rt: Runtime) -> None:
-    _create(rt)
-
-    def timed(username: str) -> float:
-        start = time.perf_counter()
-        _try(rt, username, "wrong password!", None)
-        return time.perf_counter() - start
-
-    timed("nobody")  # warm the dummy hash
-    known = min(timed("ana") for _ in range(3))
-    unknown = min(timed("nobody") for _ in range(3))
-    assert unknown > known / 3  # both pay for one argon2 verification
-
-
-def test_repeated_failures_lock_the_account(rt: Runtime) -> None:
-    _, secret = _create(rt)
-    for _ in range(5):
-        assert not _try(rt, "ana", "wrong password!", None)
-    assert not _try(rt, "ana", PASSWORD, pyotp.TOTP(secret).now())  # locked, even when right
+def test_a_new_account_has_no_password_and_its_invitation_is_stored_hashed(rt: Runtime) -> None:
     with rt.transaction() as s:
-        account = service.get_by_username(s, username="ana")
-        assert account is not None
-        assert account.locked_until is not None
-        account.locked_until = utcnow() - timedelta(seconds=1)
-    assert _try(rt, "ana", PASSWORD, pyotp.TOTP(secret).now())
+        account, issued = service.create(
+            s, audit=rt.audit, actor=ADMIN, username="bo", role=Role.VERIFIER
+        )
+    assert account.password_hash is None  # no one knows a password: none exists yet
+    assert account.totp_secret is None  # nor a second factor the admin could enrol
+    with rt.sessions() as s:
+        [invitation] = s.scalars(select(Invitation)).all()
+        entries = s.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert issued.code.replace("-", "") not in invitation.code_hash
+    assert len(issued.code.replace("-", "")) == 20
+    assert [(e.action, e.actor, e.credential) for e in entries] == [
+        ("account:create", ADMIN.name, ADMIN.credential),
+        ("invitation:create", ADMIN.name, ADMIN.credential),
+    ]
 
 
-def test_a_disabled_account_cannot_log_in_and_loses_its_sessions(rt: Runtime) -> None:
-    account, _secret = _create(rt, enrolled=False, role=Role.WELFARE)
+def test_taken_usernames_are_refused(rt: Runtime) -> None:
+    add_account(rt, "ana", Role.VERIFIER)
+    with rt.transaction() as s, pytest.raises(service.AccountError, match="taken"):
+        service.create(s, audit=rt.audit, actor=ADMIN, username="ana", role=Role.TRACING)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_starts_with_a_session_that_may_only_enrol(rt: Runtime, role: Role) -> None:
+    account, _secret = add_account(rt, f"new-{role.value}", role)
+    principal = _resolve(rt, add_session(rt, account))
+    assert principal is not None
+    assert principal.enrolment_only
+
+
+def _resolve(rt: Runtime, cookie: str) -> service.Principal | None:
+    with rt.transaction() as s:
+        return sessions.resolve_session(s, token=cookie)
+
+
+def test_a_session_follows_the_account_when_its_factor_is_reset(rt: Runtime) -> None:
+    account, _ = add_account(rt, "ana", Role.REGISTRAR, enrolled=True)
+    cookie = add_session(rt, account)
+    principal = _resolve(rt, cookie)
+    assert principal is not None
+    assert not principal.enrolment_only
     with rt.transaction() as s:
         fresh = s.get(Account, account.id)
         assert fresh is not None
-        token, _ = sessions.start_session(s, account=fresh)
-        service.disable(s, audit=rt.audit, actor=Actor("t"), account=fresh)
-    with rt.transaction() as s:
-        assert sessions.resolve_session(s, token=token) is None
-    assert not _try(rt, "ana", PASSWORD, None)
+        fresh.totp_enrolled_at = None  # as if the session predated a reset
+    principal = _resolve(rt, cookie)
+    assert principal is not None
+    assert principal.enrolment_only
 
 
 def test_sessions_expire_when_idle(rt: Runtime) -> None:
-    account, _ = _create(rt, role=Role.WELFARE, enrolled=False)
+    account, _ = add_account(rt, "ana", Role.WELFARE, enrolled=True)
+    cookie = add_session(rt, account)
     with rt.transaction() as s:
-        fresh = s.get(Account, account.id)
-        assert fresh is not None
-        token, _ = sessions.start_session(s, account=fresh)
-        assert sessions.resolve_session(s, token=token) is not None
+        assert sessions.resolve_session(s, token=cookie) is not None
         later = utcnow() + timedelta(seconds=SESSION_IDLE_SECONDS + 5)
-        assert sessions.resolve_session(s, token=token, now=later) is None
-
-
-def test_unenrolled_sealed_roles_get_an_enrolment_only_session(rt: Runtime) -> None:
-    account, secret = _create(rt, enrolled=False)
-    with rt.transaction() as s:
-        fresh = s.get(Account, account.id)
-        assert fresh is not None
-        token, row = sessions.start_session(s, account=fresh)
-        assert row.enrolment_only
-        assert service.enrol_totp(
-            s, keyring=rt.keyring, audit=rt.audit, account=fresh, code=pyotp.TOTP(secret).now()
-        )
-        sessions.finish_enrolment(s, token=token)
-        principal = sessions.resolve_session(s, token=token)
-    assert principal is not None
-    assert not principal.enrolment_only
-
-
-def test_api_tokens_are_hashed_scoped_and_revocable(rt: Runtime) -> None:
-    account, _ = _create(rt, role=Role.REGISTRAR)
-    with rt.transaction() as s:
-        fresh = s.get(Account, account.id)
-        assert fresh is not None
-        token, row = sessions.create_token(
-            s, audit=rt.audit, actor=Actor("t"), account=fresh, name="ci"
-        )
-        assert token not in row.token_hash
-        principal = sessions.resolve_token(s, token=token)
-        assert principal is not None
-        assert principal.role == Role.REGISTRAR
-        fresh.role = Role.ADMIN.value  # a role change invalidates tokens of the old role
-        assert sessions.resolve_token(s, token=token) is None
-        fresh.role = Role.REGISTRAR.value
-        sessions.revoke_token(s, audit=rt.audit, actor=Actor("t"), token=row)
-        assert sessions.resolve_token(s, token=token) is None
+        assert sessions.resolve_session(s, token=cookie, now=later) is None
 
 
 def test_csrf_token_is_bound_to_the_session() -> None:
@@ -148,25 +103,93 @@ def test_csrf_token_is_bound_to_the_session() -> None:
     assert not sessions.csrf_ok("session-a", None)
 
 
-def test_short_passwords_and_taken_usernames_are_refused(rt: Runtime) -> None:
-    _create(rt)
-    with rt.transaction() as s, pytest.raises(service.AccountError, match="at least 12"):
-        service.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=Actor("t"),
-            username="bo",
-            password="short",
-            role=Role.TRACING,
+def _still_works(rt: Runtime, token: str, cookie: str) -> tuple[bool, bool]:
+    with rt.transaction() as s:
+        return (
+            tokens.resolve(s, token=token) is not None,
+            sessions.resolve_session(s, token=cookie) is not None,
         )
-    with rt.transaction() as s, pytest.raises(service.AccountError, match="taken"):
-        service.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=Actor("t"),
-            username="ana",
-            password=PASSWORD,
-            role=Role.TRACING,
-        )
+
+
+def _change(rt: Runtime, account_id: str, what: str) -> None:
+    with rt.transaction() as s:
+        account = s.get(Account, account_id)
+        assert account is not None
+        if what == "disable":
+            service.disable(s, audit=rt.audit, actor=ADMIN, account=account)
+        elif what == "reset-totp":
+            service.reset_totp(s, keyring=rt.keyring, audit=rt.audit, actor=ADMIN, account=account)
+        else:
+            service.change_role(s, audit=rt.audit, actor=ADMIN, account=account, role=Role.TRACING)
+
+
+@pytest.mark.parametrize("what", ["disable", "reset-totp", "role"])
+def test_a_change_of_power_ends_tokens_and_sessions_for_good(rt: Runtime, what: str) -> None:
+    token, row = add_token(rt, "ana", Role.VERIFIER)
+    cookie = add_session(rt, _fresh(rt, row.account_id))
+    assert _still_works(rt, token, cookie) == (True, True)
+    _change(rt, row.account_id, what)
+    assert _still_works(rt, token, cookie) == (False, False)
+    with rt.transaction() as s:
+        revoked = s.get(ApiToken, row.id)
+        assert revoked is not None
+        assert revoked.revoked_at is not None
+        account = s.get(Account, row.account_id)
+        assert account is not None
+        # Undoing the change does not bring them back.
+        service.enable(s, audit=rt.audit, actor=ADMIN, account=account)
+        account.role = Role.VERIFIER.value
+        account.totp_enrolled_at = account.totp_enrolled_at or utcnow()
+    assert _still_works(rt, token, cookie) == (False, False)
+
+
+def test_the_audit_names_every_change_and_who_made_it(rt: Runtime) -> None:
+    _token, row = add_token(rt, "ana", Role.VERIFIER)
+    for what in ("role", "reset-totp", "disable"):
+        _change(rt, row.account_id, what)
+    with rt.sessions() as s:
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.actor == ADMIN.name).order_by(AuditEntry.seq)
+        ).all()
+    assert [(e.action, e.subject_id, e.credential) for e in entries] == [
+        ("account:role", row.account_id, ADMIN.credential),
+        ("account:totp_reset", row.account_id, ADMIN.credential),
+        ("account:disable", row.account_id, ADMIN.credential),
+    ]
+    assert entries[0].purpose == "role: verifier -> tracing"
+
+
+def test_no_one_changes_their_own_role(rt: Runtime) -> None:
+    admin, _ = add_account(rt, "root", Role.ADMIN, enrolled=True)
+    with rt.transaction() as s:
+        account = s.get(Account, admin.id)
+        assert account is not None
+        with pytest.raises(service.AccountError, match="own role"):
+            service.change_role(
+                s,
+                audit=rt.audit,
+                actor=account_actor(admin.id, "session:x"),
+                account=account,
+                role=Role.VERIFIER,
+            )
+    assert _fresh(rt, admin.id).role == Role.ADMIN.value
+
+
+def test_an_account_in_use_is_never_invited_again(rt: Runtime) -> None:
+    account, _ = add_account(rt, "ana", Role.VERIFIER, enrolled=True)
+    with rt.transaction() as s:
+        fresh = s.get(Account, account.id)
+        assert fresh is not None
+        with pytest.raises(service.AccountError, match="already set up"):
+            service.reinvite(s, audit=rt.audit, actor=ADMIN, account=fresh)
+
+
+def test_the_factory_token_was_minted_by_its_owner(rt: Runtime) -> None:
+    _token, row = add_token(rt, "ana", Role.REGISTRAR)
+    with rt.sessions() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "token:create")).all()
+    assert entry.actor == f"account:{row.account_id}"
+    assert entry.credential is not None
+    assert entry.credential.startswith("session:")
+    assert entry.subject_id == row.id
+    assert entry.purpose == f"for account:{row.account_id} as registrar"

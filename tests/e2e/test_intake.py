@@ -64,8 +64,8 @@ def test_intake_reveals_a_request_and_starts_its_review(
     shot(page, "intake-request")
     _status, actor, entries = _stored(server, request_id)
     opened = [e for e in entries if e.action.endswith(":open")]
-    assert {(e.actor, e.subject_type, e.purpose) for e in opened} == {
-        (actor, f"surrender_requests.{column}", f"intake_follow_up: {REASON}")
+    assert {(e.actor, e.action, e.purpose) for e in opened} == {
+        (actor, f"request_{column}:open", f"intake_follow_up: {REASON}")
         for column in ("contact", "content")
     }
 

@@ -1,4 +1,5 @@
-"""What each role may see, the language switch, and first-login TOTP enrolment."""
+"""What each role may see, the language switch, and setting up an account: invitation, own
+password, TOTP enrolment."""
 
 from __future__ import annotations
 
@@ -77,22 +78,25 @@ def test_login_page_follows_the_browser_and_the_lang_link(new_page: Callable[...
     expect(page.locator("html")).to_have_attribute("lang", "ru")
 
 
-def test_first_login_shows_the_qr_code_and_enrols(
+def test_an_invitation_sets_the_password_then_the_qr_code_enrols(
     as_role: Callable[[str], Any], new_page: Callable[..., Any]
 ) -> None:
     admin = as_role("admin")
     admin.goto("/accounts")
     admin.get_by_label("Username").fill("new-verifier")
-    admin.get_by_label("Initial password (at least 12 characters)").fill("a new long password")
     admin.get_by_label("Role").select_option("verifier")
     admin.get_by_role("button", name="Create account").click()
     expect(admin.get_by_role("cell", name="new-verifier", exact=True)).to_be_visible()
+    invitation = admin.locator("code.secret").inner_text()  # shown to the admin once
+    shot(admin, "invitation-code")
 
     page = new_page()
     page.goto("/login")
-    page.get_by_label("Username").fill("new-verifier")
-    page.get_by_label("Password").fill("a new long password")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="New account? Set it up with your invitation code").click()
+    page.get_by_label("Invitation code").fill(invitation)
+    page.get_by_label("New password (at least 12 characters)").fill("a new long password")
+    page.get_by_label("Repeat the password").fill("a new long password")
+    page.get_by_role("button", name="Set up account").click()
     page.wait_for_url("**/enrol")
     qr = page.locator("figure.qr svg[role=img]")
     expect(qr).to_be_visible()

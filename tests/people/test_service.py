@@ -1,39 +1,17 @@
-"""People: Art. 17 identity, partial dates, audited corrections that log no values."""
+"""People: Art. 17 identity, audited corrections that log no values."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.models import AuditEntry
 from safeconduct.people import service
-from safeconduct.people.policy import check_partial_date
 from safeconduct.people.schemas import PersonCreate, PersonUpdate
 from safeconduct.runtime import Runtime
 from tests.factories import add_person
-
-
-@pytest.mark.parametrize("value", ["1990-02-28", "1990-02", "1990", "2000-02-29"])
-def test_partial_dates_are_accepted(value: str) -> None:
-    assert check_partial_date(value) == value
-
-
-@pytest.mark.parametrize("value", ["1990-02-30", "1990-13", "90", "1990/02/01", "1800", ""])
-def test_impossible_dates_are_refused(value: str) -> None:
-    with pytest.raises(ValueError, match=r"date|must|year"):
-        check_partial_date(value)
-
-
-@given(st.text(max_size=12))
-def test_partial_date_check_never_fails_unexpectedly(value: str) -> None:
-    with contextlib.suppress(ValueError):
-        check_partial_date(value)
 
 
 def test_person_schema_names_the_bad_field() -> None:

@@ -17,23 +17,40 @@ from safeconduct.accounts.policy import Role
 from safeconduct.http.auth import Requires
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
-from tests.factories import add_custody, add_person, add_request, add_token, role_tokens
+from tests.factories import (
+    add_account,
+    add_custody,
+    add_person,
+    add_request,
+    add_session,
+    add_token,
+    mint_token,
+    session_headers,
+)
 
 # Columns: I intake, R registrar, M medical, W welfare, V verifier, E exchange, T tracing,
-# A auditor, D admin. "+" allowed, "." denied; "public" needs no account at all.
+# A auditor, D admin. "+" allowed with a session or an API token, "s" allowed with a browser
+# session only (a token is refused), "." denied; "public" needs no account at all.
 MATRIX = """
 GET    /api/v1/health                                       public
 POST   /api/v1/auth/login                                   public
+POST   /api/v1/auth/invitation                              public
 POST   /api/v1/auth/logout                                  + + + + + + + + +
 GET    /api/v1/auth/me                                      + + + + + + + + +
 GET    /api/v1/auth/totp/qr                                 + + + + + + + + +
 POST   /api/v1/auth/totp/enrol                              + + + + + + + + +
 POST   /api/v1/auth/language                                + + + + + + + + +
+GET    /api/v1/auth/tokens                                  + + + + + + + + +
+POST   /api/v1/auth/tokens                                  s s s s s s s s s
+DELETE /api/v1/auth/tokens/{token_id}                       + + + + + + + + +
 GET    /api/v1/accounts                                     . . . . . . . . +
 POST   /api/v1/accounts                                     . . . . . . . . +
+POST   /api/v1/accounts/{account_id}/invitation             . . . . . . . . +
+POST   /api/v1/accounts/{account_id}/role                   . . . . . . . . +
 POST   /api/v1/accounts/{account_id}/disable                . . . . . . . . +
+POST   /api/v1/accounts/{account_id}/enable                 . . . . . . . . +
 POST   /api/v1/accounts/{account_id}/reset-totp             . . . . . . . . +
-POST   /api/v1/accounts/{account_id}/tokens                 . . . . . . . . +
+GET    /api/v1/tokens                                       . . . . . . . . +
 DELETE /api/v1/tokens/{token_id}                            . . . . . . . . +
 GET    /api/v1/persons                                      . + + + + + + . .
 POST   /api/v1/persons                                      . + . . . . . . .
@@ -54,6 +71,8 @@ POST   /api/v1/audit/verify                                 . . . . . . . + .
 GET    /                                                    public
 GET    /login                                               public
 POST   /login                                               public
+GET    /invitation                                          public
+POST   /invitation                                          public
 GET    /enrol                                               + + + + + + + + +
 POST   /enrol                                               + + + + + + + + +
 POST   /logout                                              + + + + + + + + +
@@ -69,6 +88,7 @@ GET    /audit                                               . . . . . . . + .
 POST   /audit/verify                                        . . . . . . . + .
 GET    /accounts                                            . . . . . . . . +
 POST   /accounts                                            . . . . . . . . +
+POST   /accounts/{account_id}/invitation                    . . . . . . . . +
 """
 COLUMNS = [
     Role.INTAKE,
@@ -85,16 +105,22 @@ COLUMNS = [
 FRAMEWORK_ROUTES = {"/openapi.json"}
 
 
-def parse_matrix() -> dict[tuple[str, str], frozenset[Role] | None]:
-    table: dict[tuple[str, str], frozenset[Role] | None] = {}
+Allowed = tuple[frozenset[Role], frozenset[Role]]  # (with a session, with a token)
+
+
+def parse_matrix() -> dict[tuple[str, str], Allowed | None]:
+    table: dict[tuple[str, str], Allowed | None] = {}
     for line in MATRIX.strip().splitlines():
         method, path, *marks = line.split()
         if marks == ["public"]:
             table[(method, path)] = None
             continue
         assert len(marks) == len(COLUMNS), line
-        table[(method, path)] = frozenset(
-            r for r, m in zip(COLUMNS, marks, strict=True) if m == "+"
+        assert set(marks) <= {"+", "s", "."}, line
+        pairs = list(zip(COLUMNS, marks, strict=True))
+        table[(method, path)] = (
+            frozenset(r for r, m in pairs if m in "+s"),
+            frozenset(r for r, m in pairs if m == "+"),
         )
     return table
 
@@ -141,17 +167,25 @@ def test_the_matrix_names_every_route(rt: Runtime) -> None:
 
 @pytest.fixture
 def world(rt: Runtime) -> dict[str, Any]:
-    """One record of every kind, and a bearer token for every role."""
+    """One record of every kind, and for every role an enrolled account with a browser
+    session and an API token of its own."""
     person = add_person(rt)
     ids = {
         "person_id": person.id,
         "custody_id": add_custody(rt, person).id,
         "request_id": add_request(rt).id,
     }
-    tokens = role_tokens(rt, "matrix")
+    credentials: dict[Role, dict[str, dict[str, str]]] = {}
+    for role in Role:
+        account, secret = add_account(rt, f"matrix-{role.value}", role, enrolled=True)
+        token, _row = mint_token(rt, account, secret)
+        credentials[role] = {
+            "session": session_headers(add_session(rt, account)),
+            "token": {"Authorization": f"Bearer {token}"},
+        }
     _spare, spare_token = add_token(rt, "spare", Role.TRACING)
     ids.update(account_id=spare_token.account_id, token_id=spare_token.id)
-    return {"ids": ids, "tokens": tokens}
+    return {"ids": ids, "credentials": credentials}
 
 
 def _call(
@@ -175,26 +209,22 @@ def test_authorization_matrix(rt: Runtime, world: dict[str, Any]) -> None:
         if allowed is not None and anonymous != expected_anonymous:
             wrong.append(f"anonymous {method} {path}: {anonymous}")
         for role in Role:
-            status = _call(
-                client,
-                method,
-                path,
-                world["ids"],
-                {"Authorization": f"Bearer {world['tokens'][role]}"},
-            )
-            if allowed is None:
-                # Public: nothing is refused for want of a role (a bad password is a 401).
-                if status == 403:
-                    wrong.append(f"{role.value} {method} {path}: {status}")
-                continue
-            if (role in allowed) == (status in (401, 403)):
-                wrong.append(f"{role.value} {method} {path}: {status}")
+            for index, kind in enumerate(("session", "token")):
+                headers = world["credentials"][role][kind]
+                status = _call(client, method, path, world["ids"], headers)
+                if allowed is None:
+                    # Public: nothing is refused for want of a role (a bad password is a 401).
+                    if status == 403:
+                        wrong.append(f"{role.value} {kind} {method} {path}: {status}")
+                    continue
+                if (role in allowed[index]) == (status in (401, 403)):
+                    wrong.append(f"{role.value} {kind} {method} {path}: {status}")
     assert wrong == []
 
 
 def test_forbidden_never_tells_whether_a_record_exists(rt: Runtime, world: dict[str, Any]) -> None:
     client = TestClient(create_app(rt), base_url="https://testserver")
-    headers = {"Authorization": f"Bearer {world['tokens'][Role.ADMIN]}"}
+    headers = world["credentials"][Role.ADMIN]["token"]
     real = client.get(f"/api/v1/persons/{world['ids']['person_id']}", headers=headers)
     fake = client.get("/api/v1/persons/00000000-0000-0000-0000-000000000000", headers=headers)
     assert (real.status_code, real.json()) == (fake.status_code, fake.json())

@@ -1,4 +1,5 @@
-"""Accounts, browser sessions and API tokens. Secrets are stored hashed or sealed."""
+"""Accounts, invitations, sessions, API tokens and login back-off. Secrets are stored hashed
+or sealed; clients only as a keyed hash of their address."""
 
 from __future__ import annotations
 
@@ -15,17 +16,21 @@ class Account(IdMixin, Base):
     __tablename__ = "accounts"
 
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None until the holder sets it through their invitation: no one else ever knows it.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     totp_secret: Mapped[Sealed | None] = mapped_column(SealedType())
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The last TOTP time step accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     language: Mapped[str] = mapped_column(String(8), default="en")
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    @property
+    def set_up(self) -> bool:
+        """Whether the holder has set a password through the invitation."""
+        return self.password_hash is not None
 
 
 class WebSession(Base):
@@ -54,3 +59,38 @@ class ApiToken(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Invitation(IdMixin, Base):
+    """A one-time code with which a new account's holder sets their password and enrols
+    TOTP; stored as SHA-256 (the code is random, so a fast hash does not weaken it)."""
+
+    __tablename__ = "invitations"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class LoginBackoff(Base):
+    """Consecutive login failures of one client on one account. Keyed by client, so a
+    stranger's failures slow the stranger, never the owner at their own desk."""
+
+    __tablename__ = "login_backoffs"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    client: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ClientThrottle(Base):
+    """Login failures of one client in the current window, over every username."""
+
+    __tablename__ = "client_throttles"
+
+    client: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)

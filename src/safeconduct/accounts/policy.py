@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from enum import StrEnum
 
 
@@ -55,28 +57,49 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({P.SELF, P.ACCOUNT_MANAGE}),
 }
 
-SEALED_PERMISSIONS = frozenset({P.REQUEST_REVEAL, P.CIRCUMSTANCES_REVEAL})
-
 
 def allows(role: Role, permission: Permission) -> bool:
     """Tell whether a role holds a permission; anything not in the table is denied."""
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
 
 
-def needs_second_factor(role: Role) -> bool:
-    """A role that can open sealed values must log in with TOTP."""
-    return bool(ROLE_PERMISSIONS[role] & SEALED_PERMISSIONS)
+# No role is exempt from the second factor: each reads personal data or holds power over
+# those who do. Until an account has enrolled TOTP, its sessions may only enrol it.
 
-
-# Lockout: after FREE_FAILURES wrong passwords, wait twice as long after each further one.
-FREE_FAILURES = 5
-MAX_LOCK_SECONDS = 3600
 SESSION_IDLE_SECONDS = 30 * 60
 SESSION_ABSOLUTE_SECONDS = 12 * 3600
+# An invitation sets a password and enrols TOTP once, within this time.
+INVITATION_SECONDS = 72 * 3600
+MIN_PASSWORD = 12
+
+# Back-off per (account, client): after FREE_FAILURES failures from one client, that client
+# waits twice as long after each further one; the owner at another client is not slowed.
+FREE_FAILURES = 5
+MAX_LOCK_SECONDS = 3600
+# Throttle per client over every login failure, whatever the username (known or not).
+CLIENT_MAX_FAILURES = 20
+CLIENT_WINDOW_SECONDS = 15 * 60
 
 
 def lock_seconds(failures: int) -> int:
-    """Return how long an account stays locked after this many consecutive failures."""
+    """Return how long a client waits on an account after this many consecutive failures."""
     if failures < FREE_FAILURES:
         return 0
     return int(min(MAX_LOCK_SECONDS, 30 * 2 ** (failures - FREE_FAILURES)))
+
+
+def client_retry_after(failures: int, window_age: float) -> int:
+    """Return how many seconds a client must wait, given its failures in the current window
+    and the window's age in seconds; 0 when it may try now."""
+    if failures < CLIENT_MAX_FAILURES or window_age >= CLIENT_WINDOW_SECONDS:
+        return 0
+    return max(1, math.ceil(CLIENT_WINDOW_SECONDS - window_age))
+
+
+# ASCII digits only: `\d` and `str.isdigit` also accept Arabic-Indic and other digits.
+_CODE = re.compile(r"[0-9]{6}", re.ASCII)
+
+
+def is_code(text: str) -> bool:
+    """Tell whether a TOTP code is well formed: exactly six ASCII digits."""
+    return _CODE.fullmatch(text) is not None

@@ -8,11 +8,17 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from safeconduct.accounts.policy import Role
+from safeconduct.accounts.policy import MIN_PASSWORD, Role
 from safeconduct.schemas_common import Name, Username
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+NewPassword = Annotated[str, StringConstraints(min_length=MIN_PASSWORD, max_length=200)]
+# ASCII digits only: `\d` would let Arabic-Indic and other digits through.
+Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+# At login the code is checked by the service, so that a malformed one is counted and
+# audited like any failure; here only its length is bounded.
+LoginCode = Annotated[str, StringConstraints(max_length=64)]
+InvitationCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class Language(StrEnum):
@@ -26,7 +32,16 @@ class LoginRequest(BaseModel):
 
     username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     password: Password
-    code: Code | None = None
+    code: LoginCode | None = None
+
+
+class InvitationAccept(BaseModel):
+    """Set up one's own account: the invitation code, and a password only its holder knows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: InvitationCode
+    password: NewPassword
 
 
 class Me(BaseModel):
@@ -52,7 +67,12 @@ class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: Username
-    password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
+    role: Role
+
+
+class RoleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     role: Role
 
 
@@ -63,15 +83,42 @@ class AccountRead(BaseModel):
     username: str
     role: Role
     language: str
+    set_up: bool
     totp_enrolled_at: datetime | None
     disabled_at: datetime | None
     created_at: datetime
 
 
+class Invitation(BaseModel):
+    """An invitation code, shown once: its holder sets a password and enrols TOTP with it."""
+
+    code: str
+    expires_at: datetime
+
+
+class AccountInvited(BaseModel):
+    account: AccountRead
+    invitation: Invitation
+
+
 class TokenCreate(BaseModel):
+    """Mint a token for oneself: a name for it, and a fresh code from one's authenticator."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Name
+    code: Code
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+    id: str
+    account_id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 class TokenIssued(BaseModel):

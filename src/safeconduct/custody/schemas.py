@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from safeconduct.custody.models import CustodyStatus
-from safeconduct.schemas_common import Name, ShortText
+from safeconduct.schemas_common import EventDate, EventTime, Name, ShortText
 
 # A surrender request's id; ASCII only, so nothing but an id fits.
 RequestId = Annotated[
@@ -24,7 +24,9 @@ class SurrenderMode(StrEnum):
 
 
 class Circumstances(BaseModel):
-    """The circumstances of surrender: the most secret facts Safe Conduct keeps."""
+    """The circumstances of surrender: the most secret facts Safe Conduct keeps.
+
+    The shape a reveal gives back, as sealed; what comes in is checked by the subclass."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,13 +37,24 @@ class Circumstances(BaseModel):
     request_id: RequestId | None = None
 
 
+class CircumstancesCreate(Circumstances):
+    """New circumstances: the moment of surrender carries its zone and a plausible date."""
+
+    occurred_at: EventTime | None = None
+
+
+def _as_new(value: object) -> object:
+    # Circumstances built in code are new input too: check them as if they came in JSON.
+    return value.model_dump() if isinstance(value, Circumstances) else value
+
+
 class CustodyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_id: Name
-    since: date
+    since: EventDate
     place_of_internment: Name
-    circumstances: Circumstances
+    circumstances: Annotated[CircumstancesCreate, BeforeValidator(_as_new)]
 
 
 class CustodyRead(BaseModel):

@@ -1,9 +1,13 @@
-"""Demo accounts, one per role, enrolled with known TOTP secrets (demo mode only)."""
+"""Demo accounts, one per role, with known passwords and TOTP secrets (demo mode only).
+
+They are made the way every account is: created with an invitation, which this module then
+accepts itself. Outside demo mode no one ever learns another's password."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from safeconduct.accounts import invitations, totp
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
@@ -31,17 +35,19 @@ def create_demo_accounts(rt: Runtime) -> list[DemoAccount]:
             password = f"demo-{role.value}-pass"
             existing = accounts.get_by_username(session, username=role.value)
             if existing is None:
-                account, secret = accounts.create(
+                _account, issued = accounts.create(
+                    session, audit=rt.audit, actor=ACTOR, username=role.value, role=role
+                )
+                existing = invitations.accept(
                     session,
                     keyring=rt.keyring,
                     audit=rt.audit,
-                    actor=ACTOR,
-                    username=role.value,
+                    code=issued.code,
                     password=password,
-                    role=role,
+                    now=utcnow(),
                 )
-                account.totp_enrolled_at = utcnow()
-            else:
-                secret = accounts.totp_secret(session, keyring=rt.keyring, account=existing)
+                # Enrolled without a code, so the first real code is not refused as replayed.
+                existing.totp_enrolled_at = utcnow()
+            secret = totp.secret(session, keyring=rt.keyring, account=existing)
             made.append(DemoAccount(role.value, password, role, secret))
     return made

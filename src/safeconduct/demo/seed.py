@@ -1,98 +1,134 @@
-"""Fill a store with synthetic people through the same services the API uses."""
+"""Fill a store by running a simulated bureau through the same services the API uses.
+
+Time is a `ManualClock` moved from event to event (see `timeline`), so what lands in the
+store (days, audit order, who did what) is what real use would leave, with one difference:
+the truth of who surrendered is returned too, for tests that attack the store with it.
+"""
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
+from safeconduct import clock
+from safeconduct.accounts import service as accounts
+from safeconduct.accounts.policy import Role
+from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor
-from safeconduct.custody import service as custody_service
-from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
-from safeconduct.demo.synthetic import DemoPerson, generate
-from safeconduct.intake import service as intake_service
-from safeconduct.intake.models import Channel, RequestStatus
-from safeconduct.intake.schemas import SurrenderRequestCreate
-from safeconduct.people import service as people_service
-from safeconduct.people.schemas import PersonCreate
+from safeconduct.demo.synthetic import generate
+from safeconduct.demo.timeline import (
+    DAY,
+    Agenda,
+    Event,
+    Kind,
+    Workload,
+    crossing_delay,
+    decision_delay,
+    plan,
+    review_delay,
+    transport_delay,
+)
+from safeconduct.demo.workers import SeedResult, Staff, Worker
 from safeconduct.runtime import Runtime
 
-ACTOR = Actor("system:demo")
-BATCH = 250
+__all__ = ["SeedResult", "Staff", "Workload", "seed"]
 
 
-def _request(session: Session, rt: Runtime, p: DemoPerson, *, accepted: bool) -> str:
-    request = intake_service.create(
-        session,
-        keyring=rt.keyring,
-        audit=rt.audit,
-        actor=ACTOR,
-        request_in=SurrenderRequestCreate(
-            channel=Channel(p.channel), contact=p.contact, content=p.message
-        ),
+def default_staff() -> Staff:
+    """Two intake officers, three registrars, one delegate; each with a session."""
+
+    def crew(role: Role, n: int) -> list[Principal]:
+        return [
+            Principal(f"demo-{role.value}-{i}", f"{role.value}{i}", role, credential="session:demo")
+            for i in range(1, n + 1)
+        ]
+
+    return Staff(
+        intake=crew(Role.INTAKE, 2),
+        registrars=crew(Role.REGISTRAR, 3),
+        verifiers=crew(Role.VERIFIER, 1),
+        system=Actor("system:schedule"),
     )
-    if accepted:
-        for status in (RequestStatus.IN_REVIEW, RequestStatus.ACCEPTED, RequestStatus.CLOSED):
-            intake_service.move(
-                session, audit=rt.audit, actor=ACTOR, request=request, status=status
-            )
-    return request.id
 
 
-def _person(session: Session, rt: Runtime, p: DemoPerson) -> None:
-    person = people_service.create(
-        session,
-        audit=rt.audit,
-        actor=ACTOR,
-        person_in=PersonCreate(
-            surname=p.surname,
-            given_names=p.given_names,
-            patronymic=p.patronymic,
-            date_of_birth=p.date_of_birth,
-            place_of_birth=p.place_of_birth,
-            rank=p.rank,
-            service_number=p.service_number,
-            sex=p.sex,
-            name_original_script=p.name_original_script,
-        ),
-    )
-    request_id = _request(session, rt, p, accepted=True) if p.voluntary else None
-    circumstances = Circumstances(
-        mode=SurrenderMode.VOLUNTARY if p.voluntary else SurrenderMode.CAPTURED,
-        place=p.place,
-        occurred_at=p.occurred_at,
-        how=p.how,
-        request_id=request_id,
-    )
-    custody_service.create(
-        session,
-        keyring=rt.keyring,
-        audit=rt.audit,
-        actor=ACTOR,
-        custody_in=CustodyCreate(
-            person_id=person.id,
-            since=p.custody_since,
-            place_of_internment=p.camp,
-            circumstances=circumstances,
-        ),
+def staff_from_accounts(rt: Runtime) -> Staff | None:
+    """The demo accounts of intake, registrar and verifier as the bureau's staff, if present."""
+    found: dict[Role, Principal] = {}
+    with rt.sessions() as s:
+        for role in (Role.INTAKE, Role.REGISTRAR, Role.VERIFIER):
+            account = accounts.get_by_username(s, username=role.value)
+            if account is None or account.role != role.value:
+                return None
+            found[role] = Principal(account.id, account.username, role, credential="demo:seed")
+    return Staff(
+        intake=[found[Role.INTAKE]],
+        registrars=[found[Role.REGISTRAR]],
+        verifiers=[found[Role.VERIFIER]],
+        system=Actor("system:schedule"),
     )
 
 
 def seed(
-    rt: Runtime, *, people: int, seed_value: int = 7, progress: Callable[[int], None] | None = None
-) -> int:
-    """Add `people` synthetic people in custody and a queue of open requests; return the count."""
-    population = generate(seed_value, people)
-    for start in range(0, len(population), BATCH):
-        chunk = population[start : start + BATCH]
-        with rt.transaction() as session:
-            for p in chunk:
-                _person(session, rt, p)
-        if progress is not None:
-            progress(len(chunk))
-    # A short queue of requests still waiting for intake.
-    with rt.transaction() as session:
-        for p in generate(seed_value + 1, max(3, people // 50)):
-            _request(session, rt, p, accepted=False)
-        rt.audit.checkpoint(session)
-    return len(population)
+    rt: Runtime,
+    *,
+    people: int,
+    seed_value: int = 7,
+    progress: Callable[[int], None] | None = None,
+    staff: Staff | None = None,
+    workload: Workload | None = None,
+    end: datetime | None = None,
+) -> SeedResult:
+    """Run the bureau until `people` are registered (or its days run out); return the truth."""
+    workload = workload or Workload()
+    rng = random.Random(seed_value)  # noqa: S311 - synthetic data, not secrets
+    per_day = workload.captures_per_day * 1.08
+    days = math.ceil(people / per_day) + 3 if people else 1
+    end = end or clock.now()
+    start = end - days * DAY
+    worker = Worker(
+        rt,
+        rng,
+        staff or default_staff(),
+        workload,
+        persons=iter(generate(seed_value, people * 2 + 10)),
+        requests=iter(generate(seed_value + 1, int(workload.requests_per_day * days * 1.3) + 20)),
+    )
+    agenda = plan(rng, workload, start, days)
+    result = SeedResult()
+    moving = clock.ManualClock(start)
+    with clock.using(moving):
+        while (event := agenda.pop()) is not None and result.people < people:
+            moving.set(event.at)
+            _run(worker, agenda, event, result, people, progress)
+    return result
+
+
+def _run(
+    worker: Worker,
+    agenda: Agenda,
+    event: Event,
+    result: SeedResult,
+    target: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    rng, now = worker.rng, event.at
+    if event.kind is Kind.REQUEST:
+        agenda.add(now + review_delay(rng), Kind.REVIEW, worker.take_request())
+    elif event.kind is Kind.REVIEW and event.ref is not None:
+        worker.review(event.ref)
+        agenda.add(now + decision_delay(rng), Kind.DECIDE, event.ref)
+    elif event.kind is Kind.DECIDE and event.ref is not None:
+        if worker.decide(event.ref) and rng.random() < worker.workload.surrender_share:
+            agenda.add(now + crossing_delay(rng), Kind.SURRENDER, event.ref)
+    elif event.kind in (Kind.CAPTURE, Kind.SURRENDER):
+        worker.arrive(now + transport_delay(rng), event.ref)
+    elif event.kind is Kind.SESSION:
+        registered = worker.session(now, limit=target - result.people, result=result)
+        if progress is not None and registered:
+            progress(registered)
+    elif event.kind is Kind.CLOSE_BATCH:
+        worker.close_batch(now - timedelta(days=worker.workload.hold_days))
+    elif event.kind is Kind.DELEGATE_READ:
+        worker.delegate_read()

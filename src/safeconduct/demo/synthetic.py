@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 RANKS = (
     "private",
@@ -36,7 +36,6 @@ HOW_VOLUNTARY = (
 )
 HOW_CAPTURED = ("surrounded, laid down arms", "wounded, evacuated", "taken during a raid")
 CHANNELS = ("web_form", "webhook", "chat_bot", "phone")
-EPOCH = datetime(2026, 1, 1, 6, 0, tzinfo=UTC)  # demo events fall in the year before "today"
 
 
 @dataclass(frozen=True)
@@ -50,12 +49,7 @@ class DemoPerson:
     rank: str
     service_number: str
     sex: str
-    custody_since: date
-    camp: str
-    voluntary: bool
     place: str
-    occurred_at: datetime
-    how: str
     channel: str
     contact: str
     message: str
@@ -101,8 +95,6 @@ def generate(seed: int, count: int) -> list[DemoPerson]:
         fake = fakers["uk" if ukrainian else "ru"]
         female = rng.random() < 0.06
         surname, given, patronymic = _names(fake, female)
-        voluntary = rng.random() < 0.3
-        occurred = EPOCH + timedelta(minutes=rng.randrange(60 * 24 * 300))
         people.append(
             DemoPerson(
                 surname=_latin(surname, ukrainian).upper(),
@@ -114,12 +106,7 @@ def generate(seed: int, count: int) -> list[DemoPerson]:
                 rank=rng.choice(RANKS),
                 service_number=f"{rng.choice('ABCDEHKMPT')}{rng.randrange(10**6, 10**7)}",
                 sex="female" if female else "male",
-                custody_since=(occurred + timedelta(days=rng.randrange(3))).date(),
-                camp=rng.choice(CAMPS),
-                voluntary=voluntary,
                 place=rng.choice(PLACES),
-                occurred_at=occurred,
-                how=rng.choice(HOW_VOLUNTARY if voluntary else HOW_CAPTURED),
                 channel=rng.choice(CHANNELS),
                 contact=f"+000 {rng.randrange(10**8, 10**9)}",  # a reserved, undiallable prefix
                 message=f"Want to surrender. Sector {rng.randrange(1, 40)}, {rng.choice(PLACES)}.",

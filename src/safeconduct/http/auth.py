@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
-from safeconduct.accounts import sessions
+from safeconduct.accounts import sessions, throttle, tokens
 from safeconduct.accounts.policy import Permission, allows
 from safeconduct.accounts.service import Principal
-from safeconduct.http.deps import DbSession
+from safeconduct.http.deps import DbSession, runtime
 
 SESSION_COOKIE = "sc_session"
 CSRF_HEADER = "x-csrf-token"
@@ -34,7 +34,7 @@ def identify(request: Request, db: Session) -> Principal | None:
     """Return the caller from a bearer token or a session cookie, or None."""
     token = _bearer(request)
     if token is not None:
-        return sessions.resolve_token(db, token=token)
+        return tokens.resolve(db, token=token)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -47,11 +47,22 @@ def identify(request: Request, db: Session) -> Principal | None:
 
 
 class Requires:
-    """A route's declared permission; `Requires(None)` declares a public route."""
+    """A route's declared permission; `Requires(None)` declares a public route.
 
-    def __init__(self, permission: Permission | None, *, during_enrolment: bool = False) -> None:
+    `during_enrolment`: open to a session that has yet to enrol its second factor.
+    `session_only`: refused to API tokens (what a stolen token must not do).
+    """
+
+    def __init__(
+        self,
+        permission: Permission | None,
+        *,
+        during_enrolment: bool = False,
+        session_only: bool = False,
+    ) -> None:
         self.permission = permission
         self.during_enrolment = during_enrolment
+        self.session_only = session_only
 
     def __call__(self, request: Request, db: DbSession) -> Principal | None:
         if self.permission is None:
@@ -63,6 +74,8 @@ class Requires:
             raise HTTPException(403, "enrol the second factor first")
         if not allows(principal.role, self.permission):
             raise forbidden()
+        if self.session_only and principal.via_token:
+            raise HTTPException(403, "not with an API token: use a browser session")
         request.state.principal = principal
         return principal
 
@@ -76,3 +89,10 @@ def caller(request: Request) -> Principal:
     if not isinstance(principal, Principal):
         raise unauthenticated()
     return principal
+
+
+def login_client(request: Request) -> str:
+    """Name the caller's client for login throttling: a keyed hash of its address, never the
+    address itself. Behind a proxy, the server must be told to trust its forwarded address."""
+    address = request.client.host if request.client is not None else "unknown"
+    return throttle.client_ref(throttle.client_key(runtime(request).keyring), address)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 256 * 1024  # the largest honest request (a 10,000-character message) is far less
+# ASCII digits only, and few of them: a length is never signed, spaced or twenty digits long.
+_LENGTH = re.compile(rb"[0-9]{1,18}")
 
 
 class BodyTooLargeError(Exception):
@@ -23,7 +27,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and not _within(declared, self.limit):
             await _too_large(send)
             return
         received = 0
@@ -40,6 +44,11 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, send)
         except BodyTooLargeError:
             await _too_large(send)
+
+
+def _within(declared: bytes, limit: int) -> bool:
+    """Tell whether a declared Content-Length is a plain decimal number within the limit."""
+    return _LENGTH.fullmatch(declared) is not None and int(declared) <= limit
 
 
 async def _too_large(send: Send) -> None:

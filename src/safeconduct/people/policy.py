@@ -1,24 +1,88 @@
-"""Pure rules about identity data."""
+"""Pure rules about identity data. The one rule for partial dates of birth lives here: the
+API schemas and the tracing engine both parse through `PartialDate.parse`."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+from safeconduct import clock
+
+EARLIEST_BIRTH_YEAR = 1900
+# ASCII digits only: `\d`, `str.isdigit()` and `int()` also take Arabic-Indic, Devanagari
+# or full-width digits, and "19٩٠" is no year anyone can file or compare.
+_PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+# The same shape for the OpenAPI schema, so clients see the rule before they are refused.
+PARTIAL_DATE_PATTERN = f"^{_PARTIAL_DATE.pattern}$"
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+class PartialDateError(ValueError):
+    """A date of birth not in ASCII ``YYYY[-MM[-DD]]``, not a real date, or not plausible.
+
+    The message never holds the value: it ends up in API answers and CLI errors."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """A date of birth known to the year, the month or the day, or not at all."""
+
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Parse ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY`` or blank; raise PartialDateError else."""
+        return _parse(text.strip(), clock.today().year)
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether nothing is known."""
+        return self.year is None
+
+    @property
+    def is_full(self) -> bool:
+        """Tell whether the day is known."""
+        return self.day is not None
+
+    def epoch_day(self) -> int | None:
+        """Return days since 1970-01-01 for a full date, else None."""
+        if self.year is None or self.month is None or self.day is None:
+            return None
+        return date(self.year, self.month, self.day).toordinal() - _EPOCH
+
+    def __str__(self) -> str:
+        parts = [f"{self.year:04d}"] if self.year is not None else []
+        parts += [f"{v:02d}" for v in (self.month, self.day) if v is not None]
+        return "-".join(parts)
+
+
+# Birth dates repeat across a registry; parsing each distinct one once a year is enough.
+@lru_cache(maxsize=1 << 16)
+def _parse(text: str, this_year: int) -> PartialDate:
+    if not text:
+        return PartialDate()
+    match = _PARTIAL_DATE.fullmatch(text)
+    if match is None:
+        raise PartialDateError("must be YYYY-MM-DD, YYYY-MM or YYYY")
+    year = int(match[1])
+    month, day = (int(part) if part else None for part in match.groups()[1:])
+    if not EARLIEST_BIRTH_YEAR <= year <= this_year:
+        raise PartialDateError(f"year must be between {EARLIEST_BIRTH_YEAR} and {this_year}")
+    try:
+        # Not `month or 1`: that would let month 00 and day 00 through.
+        date(year, 1 if month is None else month, 1 if day is None else day)
+    except ValueError:
+        raise PartialDateError("is not a real date") from None
+    return PartialDate(year, month, day)
 
 
 def check_partial_date(value: str) -> str:
-    """Accept YYYY-MM-DD, YYYY-MM or YYYY naming a real date; raise ValueError otherwise."""
-    match = _PARTIAL_DATE.fullmatch(value)
-    if match is None:
-        raise ValueError("must be YYYY-MM-DD, YYYY-MM or YYYY")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    assert year is not None
-    if not 1900 <= year <= 2100:
-        raise ValueError("year must be between 1900 and 2100")
-    try:
-        date(year, month or 1, day or 1)
-    except ValueError:
-        raise ValueError("is not a real date") from None
-    return value
+    """Return a plausible partial date of birth as ``YYYY[-MM[-DD]]``; raise otherwise."""
+    parsed = PartialDate.parse(value)
+    if parsed.is_empty:
+        raise PartialDateError("must be YYYY-MM-DD, YYYY-MM or YYYY")
+    return str(parsed)

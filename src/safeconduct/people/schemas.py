@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeconduct.people.models import Sex
-from safeconduct.schemas_common import Name, PartialDate, ShortText
+from safeconduct.schemas_common import BirthDate, Name, ShortText
 
 
 class PersonBase(BaseModel):
@@ -16,7 +16,7 @@ class PersonBase(BaseModel):
     surname: Name
     given_names: Name
     patronymic: ShortText | None = Field(default=None, description="Voluntary (GC III Art. 17).")
-    date_of_birth: PartialDate | None = None
+    date_of_birth: BirthDate | None = None
     place_of_birth: ShortText | None = Field(default=None, description="Voluntary.")
     rank: ShortText | None = None
     service_number: ShortText | None = None
@@ -35,7 +35,7 @@ class PersonUpdate(BaseModel):
     surname: Name | None = None
     given_names: Name | None = None
     patronymic: ShortText | None = None
-    date_of_birth: PartialDate | None = None
+    date_of_birth: BirthDate | None = None
     place_of_birth: ShortText | None = None
     rank: ShortText | None = None
     service_number: ShortText | None = None
@@ -48,5 +48,7 @@ class PersonRead(PersonBase):
     model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     id: str
+    # As stored, not checked again: "the current year" moves, and a read must never fail.
+    date_of_birth: str | None = None
     registered_on: date
     updated_on: date

@@ -121,7 +121,7 @@ class FileKeyProvider(_MappingProvider):
 
 def _write_key_file(path: Path, keys: dict[str, bytes], current: str) -> None:
     doc = {"current": current, "keys": {k: base64.b64encode(v).decode() for k, v in keys.items()}}
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new key folder: owner only
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

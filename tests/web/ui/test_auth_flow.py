@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from safeconduct.accounts import service as accounts
+from safeconduct.accounts.models import ClientThrottle, LoginBackoff
 from safeconduct.accounts.policy import Role
+from safeconduct.audit.models import AuditEntry
 from safeconduct.runtime import Runtime
+from safeconduct.web.app import create_app
 from tests.factories import PASSWORD
 from tests.web.conftest import code, make_account
 from tests.web.ui.conftest import csrf_of
@@ -58,7 +63,29 @@ def test_a_wrong_code_shows_the_form_again_without_a_session(
     with rt.sessions() as s:
         account = accounts.get_by_username(s, username="form-verifier")
         assert account is not None
-        assert account.failed_logins == 1  # counted although the page rendered normally
+        # Counted although the page rendered normally.
+        [backoff] = s.scalars(select(LoginBackoff)).all()
+        assert (backoff.account_id, backoff.failures) == (account.id, 1)
+        [throttle] = s.scalars(select(ClientThrottle)).all()
+        assert throttle.failures == 1
+        assert "testclient" not in throttle.client  # a keyed hash, never the address
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "wrong password!"])
+def test_unicode_digits_show_the_form_again_with_422(
+    client: TestClient, rt: Runtime, password: str
+) -> None:
+    make_account(rt, "form-verifier", Role.VERIFIER, enrolled=True)
+    answer = client.post(
+        "/login",
+        data={"username": "form-verifier", "password": password, "code": "\u0661" * 6},
+    )
+    assert answer.status_code == 422
+    assert "The code is six digits from 0 to 9." in answer.text
+    assert "set-cookie" not in answer.headers
+    with rt.sessions() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "account:login_fail"))
+    assert (entry.purpose or "").startswith("malformed_code;")
 
 
 @pytest.mark.parametrize(
@@ -111,6 +138,64 @@ def test_htmx_posts_carry_the_token_in_a_header(ui_login: UiLogin) -> None:
     answer = client.post("/audit/verify", headers=headers | {"X-CSRF-Token": token})
     assert answer.status_code == 200
     assert "The audit log is intact" in answer.text
+
+
+INVITATION = re.compile(r'<code class="secret">([0-9A-Z-]+)</code>')
+
+
+def _invite(admin: TestClient, username: str, role: str) -> str:
+    page = admin.get("/accounts")
+    answer = admin.post(
+        "/accounts",
+        data={"csrf_token": csrf_of(page.text), "username": username, "role": role},
+    )
+    assert answer.status_code == 201, answer.text
+    match = INVITATION.search(answer.text)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_admin_gets_an_invitation_and_the_holder_sets_the_password(
+    ui_login: UiLogin, rt: Runtime
+) -> None:
+    admin = ui_login(Role.ADMIN)
+    page = admin.get("/accounts")
+    assert 'type="password"' not in page.text  # the admin never types a password
+    invitation = _invite(admin, "fresh-registrar", "registrar")
+    assert invitation not in admin.get("/accounts").text  # shown once
+    holder = TestClient(create_app(rt), base_url="https://testserver")
+    form = holder.get("/invitation")
+    assert form.status_code == 200
+    assert 'action="/invitation"' in form.text
+    mismatch = {"code": invitation, "password": PASSWORD, "repeat": PASSWORD + "!"}
+    assert holder.post("/invitation", data=mismatch).status_code == 422
+    done = holder.post(
+        "/invitation",
+        data={"code": invitation, "password": PASSWORD, "repeat": PASSWORD},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/enrol"  # a registrar, too, enrols TOTP first
+    assert holder.get("/people", follow_redirects=False).headers["location"] == "/enrol"
+    again = TestClient(create_app(rt), base_url="https://testserver").post(
+        "/invitation", data={"code": invitation, "password": PASSWORD, "repeat": PASSWORD}
+    )
+    assert again.status_code == 400
+    assert "unknown, already used or expired" in again.text
+    assert "set-cookie" not in again.headers
+
+
+def test_a_new_invitation_code_for_an_account_not_set_up(ui_login: UiLogin) -> None:
+    admin = ui_login(Role.ADMIN)
+    first = _invite(admin, "late-tracer", "tracing")
+    page = admin.get("/accounts")
+    action = re.search(r'action="(/accounts/[0-9a-f-]+/invitation)"', page.text)
+    assert action is not None
+    answer = admin.post(action.group(1), data={"csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 201
+    second = INVITATION.search(answer.text)
+    assert second is not None
+    assert second.group(1) != first
 
 
 def test_first_login_goes_to_enrolment_and_nowhere_else(client: TestClient, rt: Runtime) -> None:

@@ -1,14 +1,17 @@
-"""Accounts for the admin: the list, and a new account that enrols TOTP at first login."""
+"""Accounts for the admin: the list, and a new account whose invitation code is shown once.
+The admin never sets a password: the holder sets it, and enrols TOTP, with the code."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from safeconduct.accounts import service as accounts
+from safeconduct.accounts.invitations import Issued
+from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Permission, Role
 from safeconduct.accounts.schemas import AccountCreate
 from safeconduct.accounts.service import Principal
@@ -22,7 +25,12 @@ Admin = Annotated[Principal, Depends(Requires(Permission.ACCOUNT_MANAGE))]
 
 
 def _accounts_page(
-    request: Request, db: DbSession, *, error: bool = False, status_code: int = 200
+    request: Request,
+    db: DbSession,
+    *,
+    status_code: int = 200,
+    error: bool = False,
+    invited: tuple[str, Issued] | None = None,
 ) -> Response:
     return render.page(
         request,
@@ -32,6 +40,7 @@ def _accounts_page(
         accounts=accounts.list_(db),
         roles=list(Role),
         error=error,
+        invited=invited,
     )
 
 
@@ -47,21 +56,29 @@ def create_account(
     rt: RuntimeDep,
     who: Admin,
     username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    """Create an account; its holder sees the enrolment QR code at first login."""
+    """Create an account and show its invitation code, on this answer only."""
     try:
-        wanted = AccountCreate(username=username.strip(), password=password, role=role)
-        accounts.create(
-            db,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=who.actor,
-            username=wanted.username,
-            password=wanted.password,
-            role=wanted.role,
+        wanted = AccountCreate(username=username.strip(), role=role)
+        account, issued = accounts.create(
+            db, audit=rt.audit, actor=who.actor, username=wanted.username, role=wanted.role
         )
     except (ValidationError, accounts.AccountError):
         return _accounts_page(request, db, error=True, status_code=422)
-    return RedirectResponse("/accounts", status_code=303)
+    return _accounts_page(request, db, status_code=201, invited=(account.username, issued))
+
+
+@router.post("/accounts/{account_id}/invitation")
+def reinvite(
+    account_id: str, request: Request, db: DbSession, rt: RuntimeDep, who: Admin
+) -> Response:
+    """Replace the invitation of an account not yet set up, and show the new code once."""
+    account = db.get(Account, account_id)
+    if account is None:
+        raise HTTPException(404, "account not found")
+    try:
+        issued = accounts.reinvite(db, audit=rt.audit, actor=who.actor, account=account)
+    except accounts.AccountError:
+        raise HTTPException(409, "account is already set up") from None
+    return _accounts_page(request, db, status_code=201, invited=(account.username, issued))

@@ -1,4 +1,5 @@
-"""Log in, enrol the second factor, switch language, log out; `/` goes to the role's home."""
+"""Log in, set up an account with its invitation, enrol the second factor, switch language,
+log out; `/` goes to the role's home."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from safeconduct.accounts import login as logins
 from safeconduct.accounts import service as accounts
-from safeconduct.accounts import sessions
+from safeconduct.accounts import sessions, totp
 from safeconduct.accounts.models import Account
-from safeconduct.accounts.policy import Permission, Role
+from safeconduct.accounts.policy import MIN_PASSWORD, Permission, Role
 from safeconduct.accounts.service import Principal
-from safeconduct.http.auth import SESSION_COOKIE, Requires
+from safeconduct.db import utcnow
+from safeconduct.http.auth import SESSION_COOKIE, Requires, login_client
 from safeconduct.http.cookies import clear_session_cookie, set_session_cookie
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import i18n, render
@@ -22,7 +25,10 @@ from safeconduct.web.ui.guard import csrf_form, local_path
 router = APIRouter(dependencies=[Depends(csrf_form)])
 Public = Annotated[None, Depends(Requires(None))]
 Self = Annotated[Principal, Depends(Requires(Permission.SELF, during_enrolment=True))]
+Client = Annotated[str, Depends(login_client)]
 ShortField = Annotated[str, Form(max_length=200)]
+# Long enough that a malformed code reaches the service, to be counted and audited.
+CodeField = Annotated[str, Form(max_length=64)]
 
 HOMES: dict[Role, str] = {
     Role.INTAKE: "/requests",
@@ -66,33 +72,83 @@ def login_page(request: Request, db: DbSession, _: Public) -> Response:
     return response
 
 
+def _refused(request: Request, db: DbSession, template: str, exc: Exception) -> Response:
+    """The page again, saying why only when that tells nothing about the account."""
+    if isinstance(exc, logins.ThrottledError):
+        response = render.page(request, db, template, status_code=429, error="throttled")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, logins.MalformedCodeError):
+        return render.page(request, db, template, status_code=422, error="code")
+    if isinstance(exc, logins.InvitationRefusedError):
+        return render.page(request, db, template, status_code=400, error="invalid")
+    return render.page(request, db, template, status_code=401, error="invalid")
+
+
 @router.post("/login")
 def login(
     request: Request,
     db: DbSession,
     rt: RuntimeDep,
+    client: Client,
     _: Public,
     username: Annotated[str, Form(max_length=64)] = "",
     password: ShortField = "",
-    code: Annotated[str, Form(max_length=12)] = "",
+    code: CodeField = "",
 ) -> Response:
     """Check password and TOTP code; open a session (SameSite=Strict, HttpOnly, Secure)."""
-    account = accounts.authenticate(
-        db,
-        keyring=rt.keyring,
-        audit=rt.audit,
-        username=username.strip(),
-        password=password,
-        code=code.strip() or None,
-    )
-    if account is None:
+    try:
+        account = logins.authenticate(
+            db,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            client=client,
+            username=username.strip(),
+            password=password,
+            code=code.strip() or None,
+        )
+    except logins.LoginRefusedError as exc:
         # A page, not an exception: the transaction commits the failure count and its audit.
-        return render.page(request, db, "login.html", status_code=401, error=True)
+        return _refused(request, db, "login.html", exc)
+    return _start(db, account)
+
+
+def _start(db: DbSession, account: Account) -> Response:
+    """Open a session; one not yet enrolled goes to enrolment, and nowhere else."""
     token, row = sessions.start_session(db, account=account)
-    unenrolled = row.enrolment_only or account.totp_enrolled_at is None
-    response = _see_other("/enrol" if unenrolled else home_for(Role(account.role)))
+    response = _see_other("/enrol" if row.enrolment_only else home_for(Role(account.role)))
     set_session_cookie(response, token)
     return response
+
+
+@router.get("/invitation")
+def invitation_page(request: Request, db: DbSession, _: Public) -> Response:
+    """The form where a new account's holder enters the code they were given."""
+    return render.page(request, db, "invitation.html", error=False)
+
+
+@router.post("/invitation")
+def accept_invitation(
+    request: Request,
+    db: DbSession,
+    rt: RuntimeDep,
+    client: Client,
+    _: Public,
+    code: CodeField = "",
+    password: ShortField = "",
+    repeat: ShortField = "",
+) -> Response:
+    """Set one's own password with the invitation code, then enrol the second factor. The
+    code travels in the form body only, never in a URL that a log could keep."""
+    if password != repeat or len(password) < MIN_PASSWORD:
+        return render.page(request, db, "invitation.html", status_code=422, error="password")
+    try:
+        account = logins.redeem(
+            db, keyring=rt.keyring, audit=rt.audit, client=client, code=code, password=password
+        )
+    except logins.LoginRefusedError as exc:
+        return _refused(request, db, "invitation.html", exc)
+    return _start(db, account)
 
 
 def _qr_svg(uri: str, label: str) -> str:
@@ -104,8 +160,8 @@ def _qr_svg(uri: str, label: str) -> str:
 def _enrol_page(
     request: Request, db: DbSession, rt: RuntimeDep, account: Account, *, error: bool
 ) -> Response:
-    secret = accounts.totp_secret(db, keyring=rt.keyring, account=account)
-    uri = accounts.provisioning_uri(secret, account.username)
+    secret = totp.secret(db, keyring=rt.keyring, account=account)
+    uri = totp.provisioning_uri(secret, account.username)
     with i18n.active(render.language_of(request, db)):
         label = i18n.gettext_("QR code for your authenticator app")
     return render.page(
@@ -134,14 +190,20 @@ def enrol(
     db: DbSession,
     rt: RuntimeDep,
     who: Self,
-    code: Annotated[str, Form(max_length=12)] = "",
+    code: CodeField = "",
 ) -> Response:
     """Confirm the second factor with a first code, then open the full session."""
     account = db.get(Account, who.account_id)
     if account is None or account.totp_enrolled_at is not None:
         return _see_other(home_for(who.role))
-    if not accounts.enrol_totp(
-        db, keyring=rt.keyring, audit=rt.audit, account=account, code=code.strip()
+    if not totp.enrol(
+        db,
+        keyring=rt.keyring,
+        audit=rt.audit,
+        actor=who.actor,
+        account=account,
+        code=code.strip(),
+        now=utcnow(),
     ):
         return _enrol_page(request, db, rt, account, error=True)
     cookie = request.cookies.get(SESSION_COOKIE)

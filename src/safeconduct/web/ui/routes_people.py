@@ -104,7 +104,11 @@ def reveal_circumstances(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Open the circumstances for a stated purpose; they appear only in this response."""
-    person = _person(db, person_id)
+    # An erased person is still found here, so that opening their erased values answers
+    # 410 as the API does, not 404.
+    person = people_service.get(db, person_id=person_id)
+    if person is None:
+        raise HTTPException(404, "person not found")
     custody = _custody(db, person.id, custody_id)
     refused = render.refused_purpose(
         request, db, "_reveal_form.html", purpose, reason, custody=custody, person=person

@@ -1,0 +1,1 @@
+"""Disclosure tests: what the database gives away to someone without the keys."""
