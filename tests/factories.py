@@ -6,7 +6,7 @@ from datetime import date
 
 import pyotp
 
-from safeconduct.accounts import invitations, sessions, tokens, totp
+from safeconduct.accounts import approvals, invitations, sessions, tokens, totp
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.models import Account, ApiToken
 from safeconduct.accounts.policy import Role
@@ -16,6 +16,7 @@ from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
 from safeconduct.db import utcnow
+from safeconduct.disclosure.policy import opens_sealed
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import Channel, SurrenderRequest
 from safeconduct.intake.schemas import SurrenderRequestCreate
@@ -25,13 +26,19 @@ from safeconduct.people.schemas import PersonCreate
 from safeconduct.runtime import Runtime
 
 ACTOR = Actor("test:factory")
+AUDITOR = Actor("test:auditor", "test:credential")
 
 
 def principal(
-    role: Role, account_id: str = "test", credential: str = "test:credential"
+    role: Role,
+    account_id: str = "test",
+    credential: str = "test:credential",
+    *,
+    approved: bool = True,
 ) -> Principal:
-    """Who a service call is made as, in tests that call services directly."""
-    return Principal(account_id, account_id, role, credential=credential)
+    """Who a service call is made as, in tests that call services directly; `approved`:
+    an auditor's approval of its account for sealed values stands."""
+    return Principal(account_id, account_id, role, credential=credential, sealed_approved=approved)
 
 
 def add_person(rt: Runtime, surname: str = "KOVALENKO", **fields: str) -> Person:
@@ -88,10 +95,12 @@ PASSWORD = "a long enough password"
 
 
 def add_account(
-    rt: Runtime, username: str, role: Role, *, enrolled: bool = False
+    rt: Runtime, username: str, role: Role, *, enrolled: bool = False, approved: bool = True
 ) -> tuple[Account, str]:
     """Create an account the way its holder would (invitation, then PASSWORD); return it
-    and its TOTP secret. `enrolled` marks the second factor confirmed without using a code."""
+    and its TOTP secret. `enrolled` marks the second factor confirmed without using a code;
+    an enrolled account in a role that opens sealed values is then approved as an auditor
+    would, unless `approved` is False."""
     with rt.transaction() as s:
         _account, issued = accounts.create(
             s, audit=rt.audit, actor=ACTOR, username=username, role=role
@@ -102,6 +111,8 @@ def add_account(
         secret = totp.secret(s, keyring=rt.keyring, account=account)
         if enrolled:
             account.totp_enrolled_at = utcnow()
+            if approved and opens_sealed(role):
+                approvals.approve(s, audit=rt.audit, actor=AUDITOR, account=account)
     return account, secret
 
 
@@ -134,10 +145,12 @@ def mint_token(rt: Runtime, account: Account, secret: str) -> tuple[str, ApiToke
         )
 
 
-def add_token(rt: Runtime, username: str, role: Role) -> tuple[str, ApiToken]:
+def add_token(
+    rt: Runtime, username: str, role: Role, *, approved: bool = True
+) -> tuple[str, ApiToken]:
     """Create an enrolled account in a role and its own API token; return the token and its
     record. The account's current code is used up: log in as another account."""
-    account, secret = add_account(rt, username, role, enrolled=True)
+    account, secret = add_account(rt, username, role, enrolled=True, approved=approved)
     return mint_token(rt, account, secret)
 
 

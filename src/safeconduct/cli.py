@@ -239,6 +239,12 @@ def _print_invitation(username: str, issued: Issued) -> None:
     )
 
 
+# There is no `users approve`, on purpose: an account opens sealed values only once an
+# auditor approves it (accounts/approvals.py), and whoever runs this CLI on the server may
+# well be the admin who made the account and saw its invitation code. Approval happens
+# only in the auditor's own session (`/audit/approvals` or the API).
+
+
 @users_app.command("add")
 def users_add(
     username: str,

@@ -19,7 +19,7 @@ from safeconduct.accounts.policy import (
     is_code,
     lock_seconds,
 )
-from safeconduct.disclosure.policy import SEALED_PERMISSIONS
+from safeconduct.disclosure.policy import SEALED_PERMISSIONS, opens_sealed
 
 
 def test_every_role_is_in_the_table() -> None:
@@ -49,6 +49,15 @@ def test_allows_is_exactly_the_table(role: Role, permission: Permission) -> None
 def test_only_the_admin_manages_accounts() -> None:
     managers = {r for r in Role if Permission.ACCOUNT_MANAGE in ROLE_PERMISSIONS[r]}
     assert managers == {Role.ADMIN}
+
+
+def test_only_the_auditor_approves_accounts_for_sealed_values() -> None:
+    # Four eyes: the admin, who makes accounts and sees their invitation codes, never
+    # approves one; and the approver opens nothing sealed itself.
+    approvers = {r for r in Role if Permission.ACCOUNT_APPROVE in ROLE_PERMISSIONS[r]}
+    assert approvers == {Role.AUDITOR}
+    assert not ROLE_PERMISSIONS[Role.AUDITOR] & SEALED_PERMISSIONS
+    assert {r for r in Role if opens_sealed(r)} == {Role.INTAKE, Role.VERIFIER}
 
 
 @pytest.mark.parametrize("code", ["000000", "123456", "999999"])

@@ -16,11 +16,15 @@ from sqlalchemy.orm import Session
 
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.models import AuditEntry
+from safeconduct.custody.models import Custody
+from safeconduct.disclosure import policy
+from safeconduct.disclosure import service as disclosure
+from safeconduct.intake.models import SurrenderRequest
 from safeconduct.intake.service import request_owner
 from safeconduct.people.service import person_owner
 from safeconduct.runtime import Runtime
 from safeconduct.security.sealing import FieldRef, Sealed
-from tests.factories import add_custody, add_person, add_request
+from tests.factories import add_custody, add_person, add_request, principal
 from tests.web import conftest as web
 from tests.web.ui import conftest as web_ui
 
@@ -198,3 +202,34 @@ def test_an_erased_value_is_410(world: World) -> None:
     answer = world.post(GOOD_REASON)
     assert answer.status_code == 410, answer.text
     assert [s for s in SEALED if s in answer.text] == []
+
+
+@pytest.mark.parametrize(
+    ("role", "field"),
+    [(Role.VERIFIER, policy.CIRCUMSTANCES), (Role.INTAKE, policy.REQUEST_CONTACT)],
+)
+def test_the_service_refuses_an_account_no_auditor_approved(
+    rt: Runtime, role: Role, field: policy.SealedField
+) -> None:
+    """Defence in depth: were a route to forget its `Requires`, the one way a sealed value
+    is opened still refuses an account without an auditor's approval, and logs no read."""
+    person = add_person(rt)
+    records: dict[str, Custody | SurrenderRequest] = {
+        "custodies": add_custody(rt, person, place=PLACE, how=HOW),
+        "surrender_requests": add_request(rt, contact=CONTACT, content=CONTENT),
+    }
+    before = _audit(rt)
+    with rt.transaction() as s:
+        record = s.merge(records[field.table])
+        with pytest.raises(disclosure.DisclosureDeniedError):
+            disclosure.reveal(
+                s,
+                keyring=rt.keyring,
+                audit=rt.audit,
+                who=principal(role, approved=False),
+                field=field,
+                record=record,
+                purpose="protection_assessment",
+                reason=GOOD_REASON,
+            )
+    assert _audit(rt) == before

@@ -45,6 +45,7 @@ def _violations(page: Any, axe_source: str) -> list[str]:
         ("verifier", "person"),
         ("intake", "/requests"),
         ("auditor", "/audit"),
+        ("auditor", "/audit/approvals"),
         ("admin", "/accounts"),
     ],
 )

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Route
 
 from safeconduct.accounts.policy import Role
+from safeconduct.disclosure.policy import SEALED_PERMISSIONS
 from safeconduct.http.auth import Requires
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
@@ -50,6 +51,9 @@ POST   /api/v1/accounts/{account_id}/role                   . . . . . . . . +
 POST   /api/v1/accounts/{account_id}/disable                . . . . . . . . +
 POST   /api/v1/accounts/{account_id}/enable                 . . . . . . . . +
 POST   /api/v1/accounts/{account_id}/reset-totp             . . . . . . . . +
+GET    /api/v1/accounts/pending-approval                    . . . . . . . + .
+POST   /api/v1/accounts/{account_id}/approve                . . . . . . . s .
+POST   /api/v1/accounts/{account_id}/unapprove              . . . . . . . + .
 GET    /api/v1/tokens                                       . . . . . . . . +
 DELETE /api/v1/tokens/{token_id}                            . . . . . . . . +
 GET    /api/v1/persons                                      . + + + + + + . .
@@ -86,6 +90,9 @@ POST   /requests/{request_id}/status                        + . . . . . . . .
 POST   /requests/{request_id}/reveal                        + . . . . . . . .
 GET    /audit                                               . . . . . . . + .
 POST   /audit/verify                                        . . . . . . . + .
+GET    /audit/approvals                                     . . . . . . . + .
+POST   /audit/approvals/{account_id}/approve                . . . . . . . s .
+POST   /audit/approvals/{account_id}/unapprove              . . . . . . . + .
 GET    /accounts                                            . . . . . . . . +
 POST   /accounts                                            . . . . . . . . +
 POST   /accounts/{account_id}/invitation                    . . . . . . . . +
@@ -218,6 +225,40 @@ def test_authorization_matrix(rt: Runtime, world: dict[str, Any]) -> None:
                         wrong.append(f"{role.value} {kind} {method} {path}: {status}")
                     continue
                 if (role in allowed[index]) == (status in (401, 403)):
+                    wrong.append(f"{role.value} {kind} {method} {path}: {status}")
+    assert wrong == []
+
+
+def test_sealed_routes_wait_for_an_auditors_approval(rt: Runtime, world: dict[str, Any]) -> None:
+    """Every route that needs a sealed permission refuses an account in the entitled role
+    that no auditor has approved, with a session or a token; its other routes stay open."""
+    app = create_app(rt)
+    client = TestClient(app, base_url="https://testserver")
+    sealed = {
+        (method, path)
+        for path, methods, route in all_routes(app)
+        if isinstance(route, APIRoute)
+        and any(r.permission in SEALED_PERMISSIONS for r in _requires(route.dependant))
+        for method in methods
+    }
+    assert len(sealed) == 4  # circumstances and request reveals, in the API and the UI
+    wrong = []
+    for role in (Role.INTAKE, Role.VERIFIER):
+        account, secret = add_account(
+            rt, f"unapproved-{role.value}", role, enrolled=True, approved=False
+        )
+        token, _row = mint_token(rt, account, secret)
+        for kind, headers in (
+            ("session", session_headers(add_session(rt, account))),
+            ("token", {"Authorization": f"Bearer {token}"}),
+        ):
+            for (method, path), allowed in parse_matrix().items():
+                if allowed is None or role not in allowed[0 if kind == "session" else 1]:
+                    continue
+                if path in ("/api/v1/auth/logout", "/logout"):
+                    continue  # would end the session the next routes are called with
+                status = _call(client, method, path, world["ids"], headers)
+                if ((method, path) in sealed) != (status == 403):
                     wrong.append(f"{role.value} {kind} {method} {path}: {status}")
     assert wrong == []
 

@@ -1,5 +1,6 @@
 """`/api/v1/auth`: login, invitations, the second factor, language and one's own tokens.
-The admin's `/api/v1/accounts` routes live in `api_admin`."""
+The admin's `/api/v1/accounts` routes live in `api_admin`, the auditor's approvals of
+accounts for sealed values in `api_approvals`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from safeconduct.accounts import login as logins
 from safeconduct.accounts import passwords, service, sessions, throttle, tokens, totp
 from safeconduct.accounts.api_admin import accounts_router
+from safeconduct.accounts.api_approvals import approvals_router
 from safeconduct.accounts.models import Account, ApiToken
 from safeconduct.accounts.policy import Permission, Role
 from safeconduct.accounts.schemas import (
@@ -31,7 +33,7 @@ from safeconduct.http.cookies import set_session_cookie
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors
 
-__all__ = ["accounts_router", "auth_router"]
+__all__ = ["accounts_router", "approvals_router", "auth_router"]
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"], responses=GUARDED)
 Public = Annotated[None, Depends(Requires(None))]

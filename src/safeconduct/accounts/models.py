@@ -26,11 +26,19 @@ class Account(IdMixin, Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The role an auditor approved this account to open sealed values in (four eyes: the
+    # admin who made it may have used its invitation). Who approved is in the audit log.
+    sealed_role_approved: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def set_up(self) -> bool:
         """Whether the holder has set a password through the invitation."""
         return self.password_hash is not None
+
+    @property
+    def sealed_access_approved(self) -> bool:
+        """Whether an auditor's approval stands for the account's current role."""
+        return self.sealed_role_approved is not None and self.sealed_role_approved == self.role
 
 
 class WebSession(Base):

@@ -35,6 +35,8 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
     ACCOUNT_MANAGE = "account:manage"
+    # Four eyes: the admin makes accounts, but only an auditor lets one open sealed values.
+    ACCOUNT_APPROVE = "account:approve"
     SELF = "self:use"  # one's own session, language and second factor
 
 
@@ -53,7 +55,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VERIFIER: frozenset({P.SELF, P.PERSON_READ, P.CUSTODY_READ, P.CIRCUMSTANCES_REVEAL}),
     Role.EXCHANGE: frozenset({P.SELF, P.PERSON_READ, P.CUSTODY_READ}),
     Role.TRACING: frozenset({P.SELF, P.PERSON_READ}),
-    Role.AUDITOR: frozenset({P.SELF, P.AUDIT_READ, P.AUDIT_VERIFY, P.ACCESS_LOG_READ}),
+    Role.AUDITOR: frozenset(
+        {P.SELF, P.AUDIT_READ, P.AUDIT_VERIFY, P.ACCESS_LOG_READ, P.ACCOUNT_APPROVE}
+    ),
     Role.ADMIN: frozenset({P.SELF, P.ACCOUNT_MANAGE}),
 }
 

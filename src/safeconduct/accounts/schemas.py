@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field
 
+from safeconduct.accounts import approvals
 from safeconduct.accounts.policy import MIN_PASSWORD, Role
 from safeconduct.schemas_common import Name, Username
 
@@ -87,6 +88,30 @@ class AccountRead(BaseModel):
     totp_enrolled_at: datetime | None
     disabled_at: datetime | None
     created_at: datetime
+    # Whether an auditor approved the account to open sealed values in its current role.
+    sealed_access_approved: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def awaiting_approval(self) -> bool:
+        """Set up in a role that opens sealed values, and not yet approved by an auditor."""
+        return approvals.awaiting(self)
+
+
+class PendingApproval(BaseModel):
+    """An account awaiting an auditor's approval: only what the auditor needs to find it."""
+
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+    id: str
+    username: str
+    role: Role
+
+
+class Approval(PendingApproval):
+    """An account after an auditor's decision on its access to sealed values."""
+
+    sealed_access_approved: bool
 
 
 class Invitation(BaseModel):

@@ -35,6 +35,9 @@ class Principal:
     enrolment_only: bool = False
     # The session or token this call came with, named in every audit entry it causes.
     credential: str | None = None
+    # Whether an auditor's approval stands for the account in this role: without it, no
+    # sealed permission is used (computed when the session or token is resolved).
+    sealed_approved: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -123,6 +126,8 @@ def change_role(
     if account.role == role.value:
         return
     old, account.role = account.role, role.value
+    # An approval is for the holder in one role: a new role needs an auditor again.
+    account.sealed_role_approved = None
     _end_credentials(session, account.id, utcnow())
     audit.record(
         session,
@@ -155,6 +160,8 @@ def reset_totp(
     """Give an account a new TOTP secret that only its holder sees, at their next login;
     end its sessions and revoke its tokens, which the old factor vouched for."""
     totp.new_secret(session, keyring=keyring, account=account)
+    # Whoever enrols the new factor may not be the holder the auditor approved.
+    account.sealed_role_approved = None
     _end_credentials(session, account.id, utcnow())
     audit.record(session, actor=actor, tag=AuditAction.ACCOUNT_TOTP_RESET, subject_id=account.id)
 

@@ -35,7 +35,13 @@ def _principal(
     account: Account, *, credential: str, via_token: bool = False, enrolment_only: bool = False
 ) -> Principal:
     return Principal(
-        account.id, account.username, Role(account.role), via_token, enrolment_only, credential
+        account.id,
+        account.username,
+        Role(account.role),
+        via_token,
+        enrolment_only,
+        credential,
+        sealed_approved=account.sealed_access_approved,
     )
 
 

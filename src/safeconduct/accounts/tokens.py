@@ -97,6 +97,8 @@ def resolve(session: Session, *, token: str) -> Principal | None:
         Role(account.role),
         via_token=True,
         credential=f"token:{row.id}",
+        # A token follows its account: no approval of the account, no sealed read.
+        sealed_approved=account.sealed_access_approved,
     )
 
 

@@ -25,6 +25,8 @@ class AuditAction(StrEnum):
     ACCOUNT_ROLE = "account:role"
     ACCOUNT_TOTP_ENROL = "account:totp_enrol"
     ACCOUNT_TOTP_RESET = "account:totp_reset"
+    ACCOUNT_APPROVE = "account:approve"
+    ACCOUNT_UNAPPROVE = "account:unapprove"
     INVITATION_CREATE = "invitation:create"
     INVITATION_ACCEPT = "invitation:accept"
     LOGIN = "account:login"
@@ -62,6 +64,8 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.ACCOUNT_ROLE: "account",
     A.ACCOUNT_TOTP_ENROL: "account",
     A.ACCOUNT_TOTP_RESET: "account",
+    A.ACCOUNT_APPROVE: "account",
+    A.ACCOUNT_UNAPPROVE: "account",
     A.INVITATION_CREATE: "account",
     A.INVITATION_ACCEPT: "account",
     A.LOGIN: "account",

@@ -31,6 +31,7 @@ from safeconduct.demo.timeline import (
     transport_delay,
 )
 from safeconduct.demo.workers import SeedResult, Staff, Worker
+from safeconduct.disclosure.policy import opens_sealed
 from safeconduct.runtime import Runtime
 
 __all__ = ["SeedResult", "Staff", "Workload", "seed"]
@@ -41,7 +42,14 @@ def default_staff() -> Staff:
 
     def crew(role: Role, n: int) -> list[Principal]:
         return [
-            Principal(f"demo-{role.value}-{i}", f"{role.value}{i}", role, credential="session:demo")
+            # Simulated staff stand for accounts an auditor has approved.
+            Principal(
+                f"demo-{role.value}-{i}",
+                f"{role.value}{i}",
+                role,
+                credential="session:demo",
+                sealed_approved=True,
+            )
             for i in range(1, n + 1)
         ]
 
@@ -61,7 +69,11 @@ def staff_from_accounts(rt: Runtime) -> Staff | None:
             account = accounts.get_by_username(s, username=role.value)
             if account is None or account.role != role.value:
                 return None
-            found[role] = Principal(account.id, account.username, role, credential="demo:seed")
+            if opens_sealed(role) and not account.sealed_access_approved:
+                return None  # it could not do its work: an auditor has not approved it
+            found[role] = Principal(
+                account.id, account.username, role, credential="demo:seed", sealed_approved=True
+            )
     return Staff(
         intake=[found[Role.INTAKE]],
         registrars=[found[Role.REGISTRAR]],

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from safeconduct.accounts.policy import Permission, Role, allows
+from safeconduct.accounts.policy import ROLE_PERMISSIONS, Permission, Role, allows
 from safeconduct.audit.tags import AuditAction
 
 MIN_REASON = 5
@@ -55,6 +55,12 @@ REQUEST_CONTENT = SealedField(
 SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT)
 # Permissions that open a sealed value of a person or a request.
 SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
+
+
+def opens_sealed(role: Role) -> bool:
+    """Tell whether a role holds a sealed permission, and so may use it only while an
+    auditor's approval of the account in that role stands."""
+    return bool(ROLE_PERMISSIONS.get(role, frozenset()) & SEALED_PERMISSIONS)
 
 
 def may_open(role: Role, field: SealedField) -> bool:

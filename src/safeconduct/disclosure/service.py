@@ -33,7 +33,8 @@ class HasId(Protocol):
 
 
 class DisclosureDeniedError(PermissionError):
-    """The caller's role may not open this field, whatever the purpose."""
+    """The caller may not open this field, whatever the purpose: its role does not allow
+    it, or no auditor has approved its account in that role."""
 
 
 def field_of(record: HasId, column: str) -> FieldRef:
@@ -55,6 +56,9 @@ def reveal(
     """Open one sealed field of one record for a stated purpose, and audit the read."""
     if not may_open(who.role, field):
         raise DisclosureDeniedError(f"{field.table}.{field.column}")
+    # Defence in depth behind `Requires`: no auditor's approval, nothing opened or logged.
+    if not who.sealed_approved:
+        raise DisclosureDeniedError(f"{field.table}.{field.column}: awaiting approval")
     if record.__tablename__ != field.table:
         raise TypeError(f"{record.__tablename__} has no sealed field {field.column}")
     stated = stated_purpose(purpose, reason)

@@ -8,11 +8,13 @@ from sqlalchemy.orm import Session
 from safeconduct.accounts import sessions, throttle, tokens
 from safeconduct.accounts.policy import Permission, allows
 from safeconduct.accounts.service import Principal
+from safeconduct.disclosure.policy import SEALED_PERMISSIONS
 from safeconduct.http.deps import DbSession, runtime
 
 SESSION_COOKIE = "sc_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AWAITING_APPROVAL = "awaiting approval"
 
 
 def unauthenticated() -> HTTPException:
@@ -74,6 +76,10 @@ class Requires:
             raise HTTPException(403, "enrol the second factor first")
         if not allows(principal.role, self.permission):
             raise forbidden()
+        # Four eyes: a sealed permission counts only once an auditor approved the account
+        # in this role (the admin who made it may have set it up itself).
+        if self.permission in SEALED_PERMISSIONS and not principal.sealed_approved:
+            raise HTTPException(403, AWAITING_APPROVAL)
         if self.session_only and principal.via_token:
             raise HTTPException(403, "not with an API token: use a browser session")
         request.state.principal = principal

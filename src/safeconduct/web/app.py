@@ -59,6 +59,7 @@ def create_app(rt: Runtime) -> FastAPI:
         health_api.router,
         accounts_api.auth_router,
         accounts_api.accounts_router,
+        accounts_api.approvals_router,
         people_api.router,
         intake_api.router,
         custody_api.router,

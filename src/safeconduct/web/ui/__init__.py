@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from safeconduct.web.ui import (
     i18n,
     routes_accounts,
+    routes_approvals,
     routes_audit,
     routes_auth,
     routes_people,
@@ -24,7 +25,14 @@ STATIC = Path(__file__).parent / "static"
 def install_ui(app: FastAPI) -> None:
     """Add the UI routes, static files, HTML error pages and security headers to `app`."""
     i18n.load_all()
-    for module in (routes_auth, routes_people, routes_requests, routes_audit, routes_accounts):
+    for module in (
+        routes_auth,
+        routes_people,
+        routes_requests,
+        routes_audit,
+        routes_approvals,
+        routes_accounts,
+    ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_pages(app)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeconduct.accounts import sessions
-from safeconduct.http.auth import SESSION_COOKIE
+from safeconduct.http.auth import AWAITING_APPROVAL, SESSION_COOKIE
 from safeconduct.http.deps import runtime
 from safeconduct.http.errors import DOMAIN_ERRORS
 from safeconduct.web.ui import render
@@ -47,12 +47,15 @@ def _identify_for_page(request: Request) -> None:
         request.state.principal = who
 
 
-def error_page(request: Request, status_code: int) -> Response:
-    """Render the friendly error page (or fragment, for HTMX) for a status code."""
+def error_page(request: Request, status_code: int, *, awaiting: bool = False) -> Response:
+    """Render the friendly error page (or fragment, for HTMX) for a status code;
+    `awaiting`: refused for want of an auditor's approval, not for the role."""
     _identify_for_page(request)
     template = "_error.html" if render.is_htmx(request) else "error.html"
     with runtime(request).sessions() as db:
-        return render.page(request, db, template, status_code=status_code, status=status_code)
+        return render.page(
+            request, db, template, status_code=status_code, status=status_code, awaiting=awaiting
+        )
 
 
 async def _call(api: AnyHandler, request: Request, exc: Exception) -> Response:
@@ -69,7 +72,7 @@ def _http_handler(api: AnyHandler) -> Handler:
             return redirect(request, "/login")
         if exc.status_code == 403 and exc.detail == ENROL_FIRST:
             return redirect(request, "/enrol")
-        return error_page(request, exc.status_code)
+        return error_page(request, exc.status_code, awaiting=exc.detail == AWAITING_APPROVAL)
 
     return handle
 

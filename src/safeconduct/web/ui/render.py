@@ -14,7 +14,12 @@ from safeconduct.accounts import sessions
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import ROLE_PERMISSIONS
 from safeconduct.accounts.service import Principal
-from safeconduct.disclosure.policy import Purpose, PurposeError, stated_purpose
+from safeconduct.disclosure.policy import (
+    SEALED_PERMISSIONS,
+    Purpose,
+    PurposeError,
+    stated_purpose,
+)
 from safeconduct.http.auth import SESSION_COOKIE
 from safeconduct.web.ui import i18n
 
@@ -59,10 +64,15 @@ def _base_context(request: Request, language: str) -> dict[str, Any]:
     who = principal_of(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     can = set() if who is None or who.enrolment_only else ROLE_PERMISSIONS[who.role]
+    # Without an auditor's approval, no reveal form is offered: it would only be refused.
+    awaiting = who is not None and not who.sealed_approved and bool(can & SEALED_PERMISSIONS)
+    if awaiting:
+        can = can - SEALED_PERMISSIONS
     return {
         "lang": language,
         "user": who,
         "can": {p.value for p in can},
+        "awaiting_approval": awaiting,
         "csrf": sessions.csrf_token(cookie) if who is not None and cookie else None,
         "path": request.url.path,
         "purposes": list(Purpose),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from safeconduct.accounts import approvals
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.invitations import Issued
 from safeconduct.accounts.models import Account
@@ -38,6 +39,7 @@ def _accounts_page(
         "accounts.html",
         status_code=status_code,
         accounts=accounts.list_(db),
+        awaiting={a.id for a in approvals.pending(db)},
         roles=list(Role),
         error=error,
         invited=invited,
