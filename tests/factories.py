@@ -16,7 +16,7 @@ from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
 from safeconduct.db import utcnow
-from safeconduct.disclosure.policy import opens_sealed
+from safeconduct.disclosure.policy import needs_approval
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import Channel, SurrenderRequest
 from safeconduct.intake.schemas import SurrenderRequestCreate
@@ -99,8 +99,8 @@ def add_account(
 ) -> tuple[Account, str]:
     """Create an account the way its holder would (invitation, then PASSWORD); return it
     and its TOTP secret. `enrolled` marks the second factor confirmed without using a code;
-    an enrolled account in a role that opens sealed values is then approved as an auditor
-    would, unless `approved` is False."""
+    an enrolled account in a role that needs approval (intake, verifier, auditor) is then
+    approved as an auditor would, unless `approved` is False."""
     with rt.transaction() as s:
         _account, issued = accounts.create(
             s, audit=rt.audit, actor=ACTOR, username=username, role=role
@@ -111,7 +111,7 @@ def add_account(
         secret = totp.secret(s, keyring=rt.keyring, account=account)
         if enrolled:
             account.totp_enrolled_at = utcnow()
-            if approved and opens_sealed(role):
+            if approved and needs_approval(role):
                 approvals.approve(s, audit=rt.audit, actor=AUDITOR, account=account)
     return account, secret
 

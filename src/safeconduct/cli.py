@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from safeconduct import migrate
+from safeconduct.accounts import approvals
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.invitations import Issued
 from safeconduct.accounts.models import Account
@@ -239,10 +240,10 @@ def _print_invitation(username: str, issued: Issued) -> None:
     )
 
 
-# There is no `users approve`, on purpose: an account opens sealed values only once an
-# auditor approves it (accounts/approvals.py), and whoever runs this CLI on the server may
-# well be the admin who made the account and saw its invitation code. Approval happens
-# only in the auditor's own session (`/audit/approvals` or the API).
+# `users approve` is the root of trust, not an escalation: the operator at this command line
+# holds the key files and the database and could open every sealed value anyway; the web
+# admin has neither. It approves a deployment's first auditor, who then approves the others
+# at `/audit/approvals` (accounts/approvals.py).
 
 
 @users_app.command("add")
@@ -292,7 +293,7 @@ def users_invite(username: str, db: DbOption = None) -> None:
 def users_list(db: DbOption = None) -> None:
     """List accounts with their role and state (no secrets)."""
     rt = _runtime(_settings(db))
-    table = Table("username", "role", "set up", "second factor", "state")
+    table = Table("username", "role", "set up", "second factor", "approval", "state")
     with rt.sessions() as session:
         for account in accounts.list_(session):
             table.add_row(
@@ -300,9 +301,43 @@ def users_list(db: DbOption = None) -> None:
                 account.role,
                 "yes" if account.set_up else "invitation pending",
                 "enrolled" if account.totp_enrolled_at else "pending",
+                _approval_state(account),
                 "disabled" if account.disabled_at else "active",
             )
     Console().print(table)
+
+
+def _approval_state(account: Account) -> str:
+    if account.sealed_access_approved:
+        return "approved"
+    return "awaiting" if approvals.awaiting(account) else "-"
+
+
+@users_app.command("approve")
+def users_approve(username: str, db: DbOption = None) -> None:
+    """Approve a set-up account to use its role's gated permissions (open sealed values, or
+    approve others). Confirm who holds it first: its admin saw its invitation code."""
+    rt = _runtime(_settings(db))
+    try:
+        with rt.transaction() as session:
+            account = _account_or_exit(session, username)
+            approvals.approve(session, audit=rt.audit, actor=_cli_actor(), account=account)
+            role = account.role
+    except approvals.ApprovalError as exc:
+        console.print(f"[red]error:[/red] {username}: {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"{username} approved as {role}")
+
+
+@users_app.command("unapprove")
+def users_unapprove(username: str, db: DbOption = None) -> None:
+    """Withdraw an account's approval; from its next request it uses no gated permission."""
+    rt = _runtime(_settings(db))
+    with rt.transaction() as session:
+        approvals.unapprove(
+            session, audit=rt.audit, actor=_cli_actor(), account=_account_or_exit(session, username)
+        )
+    console.print(f"{username}: approval withdrawn")
 
 
 @users_app.command("role")

@@ -1,18 +1,22 @@
-"""`safeconduct users`: an invitation code instead of a password, and no secret printed."""
+"""`safeconduct users`: an invitation code instead of a password, no secret printed, and
+the approval that only an approved auditor or the operator here gives."""
 
 from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from safeconduct.accounts import login, service
 from safeconduct.accounts.models import Account
+from safeconduct.accounts.policy import Role
+from safeconduct.audit.models import AuditEntry
 from safeconduct.cli import app
 from safeconduct.config import Settings
 from safeconduct.runtime import Runtime
 from tests.audit.test_verify import _env
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, add_account
 
 CODE = re.compile(r"[0-9A-Z]{5}(?:-[0-9A-Z]{5}){3}")
 
@@ -67,3 +71,46 @@ def test_users_role_reset_and_states_print_no_secret(rt: Runtime, settings: Sett
     status, output = _users(settings, "list")
     assert status == 0
     assert "invitation pending" in output
+
+
+def test_users_approve_is_the_root_of_trust_for_the_first_auditor(
+    rt: Runtime, settings: Settings
+) -> None:
+    auditor, _ = add_account(rt, "first", Role.AUDITOR, enrolled=True, approved=False)
+    status, output = _users(settings, "list")
+    assert status == 0
+    assert "awaiting" in output
+    status, output = _users(settings, "approve", "first")
+    assert status == 0, output
+    assert "first approved as auditor" in output
+    assert _account(rt, "first").sealed_access_approved
+    with rt.sessions() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "account:approve"))
+    assert (entry.actor, entry.subject_id, entry.purpose) == ("cli", auditor.id, "role: auditor")
+    assert entry.credential is not None
+    assert entry.credential.startswith("os:")
+
+    status, output = _users(settings, "unapprove", "first")
+    assert status == 0, output
+    assert not _account(rt, "first").sealed_access_approved
+    with rt.sessions() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "account:unapprove"))
+    assert (entry.actor, entry.subject_id) == ("cli", auditor.id)
+
+
+def test_users_approve_refuses_what_cannot_be_approved(rt: Runtime, settings: Settings) -> None:
+    assert _users(settings, "add", "newbie", "--role", "auditor")[0] == 0
+    status, output = _users(settings, "approve", "newbie")
+    assert status != 0
+    assert "not set up" in output
+    add_account(rt, "reg", Role.REGISTRAR, enrolled=True)
+    status, output = _users(settings, "approve", "reg")
+    assert status != 0
+    assert "needs no approval" in output
+    status, output = _users(settings, "approve", "nobody")
+    assert status != 0
+    assert "no account 'nobody'" in output
+    with rt.sessions() as s:
+        assert (
+            list(s.scalars(select(AuditEntry).where(AuditEntry.action == "account:approve"))) == []
+        )

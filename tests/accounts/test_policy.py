@@ -19,7 +19,7 @@ from safeconduct.accounts.policy import (
     is_code,
     lock_seconds,
 )
-from safeconduct.disclosure.policy import SEALED_PERMISSIONS, opens_sealed
+from safeconduct.disclosure.policy import SEALED_PERMISSIONS, needs_approval, opens_sealed
 
 
 def test_every_role_is_in_the_table() -> None:
@@ -58,6 +58,17 @@ def test_only_the_auditor_approves_accounts_for_sealed_values() -> None:
     assert approvers == {Role.AUDITOR}
     assert not ROLE_PERMISSIONS[Role.AUDITOR] & SEALED_PERMISSIONS
     assert {r for r in Role if opens_sealed(r)} == {Role.INTAKE, Role.VERIFIER}
+
+
+def test_the_power_to_approve_needs_approval_too() -> None:
+    # Else the admin, who sees every invitation code, would hold an auditor account and
+    # approve its own verifier with it.
+    assert {r for r in Role if needs_approval(r)} == {Role.INTAKE, Role.VERIFIER, Role.AUDITOR}
+    for role in Role:
+        held = ROLE_PERMISSIONS[role]
+        assert needs_approval(role) == bool(
+            held & (SEALED_PERMISSIONS | {Permission.ACCOUNT_APPROVE})
+        )
 
 
 @pytest.mark.parametrize("code", ["000000", "123456", "999999"])

@@ -17,7 +17,7 @@ from safeconduct.demo.seed import seed
 from safeconduct.runtime import Runtime
 from tests.disclosure.attack import attack
 
-PEOPLE = 900
+PEOPLE = 1500
 END = datetime(2026, 9, 1, tzinfo=UTC)
 # The bound for telling voluntary from captured.
 MAX_AUC = 0.6

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Route
 
 from safeconduct.accounts.policy import Role
-from safeconduct.disclosure.policy import SEALED_PERMISSIONS
+from safeconduct.disclosure.policy import APPROVAL_GATED, needs_approval
 from safeconduct.http.auth import Requires
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
@@ -229,21 +229,24 @@ def test_authorization_matrix(rt: Runtime, world: dict[str, Any]) -> None:
     assert wrong == []
 
 
-def test_sealed_routes_wait_for_an_auditors_approval(rt: Runtime, world: dict[str, Any]) -> None:
-    """Every route that needs a sealed permission refuses an account in the entitled role
-    that no auditor has approved, with a session or a token; its other routes stay open."""
+def test_gated_routes_wait_for_an_auditors_approval(rt: Runtime, world: dict[str, Any]) -> None:
+    """Every route that needs a sealed permission, or the power to approve, refuses an
+    account in the entitled role that no auditor has approved, with a session or a token;
+    its other routes stay open."""
     app = create_app(rt)
     client = TestClient(app, base_url="https://testserver")
-    sealed = {
+    gated = {
         (method, path)
         for path, methods, route in all_routes(app)
         if isinstance(route, APIRoute)
-        and any(r.permission in SEALED_PERMISSIONS for r in _requires(route.dependant))
+        and any(r.permission in APPROVAL_GATED for r in _requires(route.dependant))
         for method in methods
     }
-    assert len(sealed) == 4  # circumstances and request reveals, in the API and the UI
+    # Circumstances and request reveals; the approvals list, approve and withdraw: each in
+    # the API and the UI.
+    assert len(gated) == 10
     wrong = []
-    for role in (Role.INTAKE, Role.VERIFIER):
+    for role in (r for r in Role if needs_approval(r)):
         account, secret = add_account(
             rt, f"unapproved-{role.value}", role, enrolled=True, approved=False
         )
@@ -258,7 +261,7 @@ def test_sealed_routes_wait_for_an_auditors_approval(rt: Runtime, world: dict[st
                 if path in ("/api/v1/auth/logout", "/logout"):
                     continue  # would end the session the next routes are called with
                 status = _call(client, method, path, world["ids"], headers)
-                if ((method, path) in sealed) != (status == 403):
+                if ((method, path) in gated) != (status == 403):
                     wrong.append(f"{role.value} {kind} {method} {path}: {status}")
     assert wrong == []
 

@@ -35,8 +35,9 @@ class Principal:
     enrolment_only: bool = False
     # The session or token this call came with, named in every audit entry it causes.
     credential: str | None = None
-    # Whether an auditor's approval stands for the account in this role: without it, no
-    # sealed permission is used (computed when the session or token is resolved).
+    # Whether an approval stands for the account in this role: without it, no permission
+    # that needs one (sealed reads, approving accounts) is used (computed when the session
+    # or token is resolved).
     sealed_approved: bool = False
 
     @property

@@ -21,3 +21,9 @@ class Actor:
 def account_actor(account_id: str, credential: str | None = None) -> Actor:
     """The actor for an account acting through a credential."""
     return Actor(f"account:{account_id}", credential)
+
+
+def account_id_of(actor: Actor) -> str | None:
+    """Return the id of the account an actor is, or None for a command or the system."""
+    kind, _, account_id = actor.name.partition(":")
+    return account_id if kind == "account" and account_id else None

@@ -1,9 +1,10 @@
 """Demo accounts, one per role, with known passwords and TOTP secrets (demo mode only).
 
 They are made the way every account is: created with an invitation, which this module then
-accepts itself, and those in roles that open sealed values are approved by the system in
-place of an auditor, so the demo works out of the box. Outside demo mode no one ever learns
-another's password, and only an auditor approves."""
+accepts itself, and those in roles that need approval (that open sealed values, or the
+auditor's) are approved by the system in place of an auditor, so the demo works out of the
+box. Outside demo mode no one ever learns another's password, and only an approved auditor
+or the operator at the command line approves."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
 from safeconduct.db import utcnow
-from safeconduct.disclosure.policy import opens_sealed
+from safeconduct.disclosure.policy import needs_approval
 from safeconduct.runtime import Runtime
 
 ACTOR = Actor("system:demo")
@@ -51,7 +52,7 @@ def create_demo_accounts(rt: Runtime) -> list[DemoAccount]:
                 )
                 # Enrolled without a code, so the first real code is not refused as replayed.
                 existing.totp_enrolled_at = utcnow()
-                if opens_sealed(role):
+                if needs_approval(role):
                     approvals.approve(session, audit=rt.audit, actor=ACTOR, account=existing)
             secret = totp.secret(session, keyring=rt.keyring, account=existing)
             made.append(DemoAccount(role.value, password, role, secret))

@@ -57,10 +57,23 @@ SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT)
 SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
 
 
+# Permissions an account uses only while an approval of it in its role stands: those that
+# open sealed values, and the power to grant that approval. The admin sees every invitation
+# code, so it can hold an auditor account as easily as a verifier one; an approval power
+# that needed no approval would let it approve its own verifier.
+APPROVAL_GATED = SEALED_PERMISSIONS | {Permission.ACCOUNT_APPROVE}
+
+
 def opens_sealed(role: Role) -> bool:
-    """Tell whether a role holds a sealed permission, and so may use it only while an
-    auditor's approval of the account in that role stands."""
+    """Tell whether a role holds a sealed permission."""
     return bool(ROLE_PERMISSIONS.get(role, frozenset()) & SEALED_PERMISSIONS)
+
+
+def needs_approval(role: Role) -> bool:
+    """Tell whether a role holds a permission (a sealed one, or approving accounts) that an
+    account may use only while an approval of it in that role stands: whoever made the
+    account saw its invitation code, and may be the one holding it."""
+    return bool(ROLE_PERMISSIONS.get(role, frozenset()) & APPROVAL_GATED)
 
 
 def may_open(role: Role, field: SealedField) -> bool:

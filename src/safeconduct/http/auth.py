@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from safeconduct.accounts import sessions, throttle, tokens
 from safeconduct.accounts.policy import Permission, allows
 from safeconduct.accounts.service import Principal
-from safeconduct.disclosure.policy import SEALED_PERMISSIONS
+from safeconduct.disclosure.policy import APPROVAL_GATED
 from safeconduct.http.deps import DbSession, runtime
 
 SESSION_COOKIE = "sc_session"
@@ -76,9 +76,9 @@ class Requires:
             raise HTTPException(403, "enrol the second factor first")
         if not allows(principal.role, self.permission):
             raise forbidden()
-        # Four eyes: a sealed permission counts only once an auditor approved the account
-        # in this role (the admin who made it may have set it up itself).
-        if self.permission in SEALED_PERMISSIONS and not principal.sealed_approved:
+        # Four eyes: a sealed permission, or the power to approve, counts only once the
+        # account was approved in this role (the admin who made it may have set it up itself).
+        if self.permission in APPROVAL_GATED and not principal.sealed_approved:
             raise HTTPException(403, AWAITING_APPROVAL)
         if self.session_only and principal.via_token:
             raise HTTPException(403, "not with an API token: use a browser session")

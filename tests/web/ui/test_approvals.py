@@ -14,6 +14,7 @@ from safeconduct.accounts.policy import Role
 from safeconduct.audit.models import AuditEntry
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
+from tests.factories import AUDITOR as FACTORY_AUDITOR
 from tests.factories import PASSWORD, add_account, add_custody, add_person
 from tests.web.conftest import code
 from tests.web.ui.conftest import csrf_of
@@ -36,8 +37,13 @@ def _log_in(rt: Runtime, username: str, secret: str) -> TestClient:
 
 
 def _entries(rt: Runtime, action: str) -> list[AuditEntry]:
+    """The entries of an action, but for the factory's approvals (set-up, standing for the
+    operator's `users approve` of the staff auditors)."""
     with rt.sessions() as s:
-        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+        stmt = select(AuditEntry).where(
+            AuditEntry.action == action, AuditEntry.actor != FACTORY_AUDITOR.name
+        )
+        return list(s.scalars(stmt))
 
 
 def test_the_auditor_approves_from_the_ui_and_only_then_the_verifier_reveals(
@@ -141,4 +147,51 @@ def test_the_admin_cannot_open_the_approvals(rt: Runtime, ui_login: UiLogin) -> 
         f"/audit/approvals/{account.id}/approve", data={"csrf_token": token, "confirm": "yes"}
     )
     assert answer.status_code == 403
+    assert _entries(rt, "account:approve") == []
+
+
+def test_an_auditor_waits_for_another_auditors_approval_too(rt: Runtime, ui_login: UiLogin) -> None:
+    account, secret = add_account(rt, "aud2", Role.AUDITOR, enrolled=True, approved=False)
+    newcomer = _log_in(rt, "aud2", secret)
+    audit = newcomer.get("/audit")
+    assert audit.status_code == 200  # reading the log needs no approval
+    assert "Your account awaits another auditor's approval" in audit.text
+    assert 'href="/audit/approvals"' not in audit.text
+    refused = newcomer.get("/audit/approvals")
+    assert refused.status_code == 403
+    assert "Your role approves accounts, but another auditor" in refused.text
+
+    admin = ui_login(Role.ADMIN)
+    row = next(r for r in admin.get("/accounts").text.split("<tr>") if "<td>aud2</td>" in r)
+    assert "Awaiting auditor approval" in row
+
+    auditor = ui_login(Role.AUDITOR)
+    listed = auditor.get("/audit/approvals")
+    assert "Approve aud2" in listed.text
+    token = csrf_of(listed.text)
+    approve = f"/audit/approvals/{account.id}/approve"
+    confirm = auditor.post(approve, data={"csrf_token": token})
+    assert "Approve aud2 as Auditor?" in confirm.text
+    assert "the account can approve other accounts" in confirm.text
+    done = auditor.post(
+        approve, data={"csrf_token": token, "confirm": "yes"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+
+    audit = newcomer.get("/audit")
+    assert "awaits another auditor's approval" not in audit.text
+    assert 'href="/audit/approvals"' in audit.text
+    assert newcomer.get("/audit/approvals").status_code == 200
+
+
+def test_an_auditor_cannot_approve_itself_from_the_ui(rt: Runtime, ui_login: UiLogin) -> None:
+    auditor = ui_login(Role.AUDITOR)
+    with rt.sessions() as s:
+        own = s.scalars(select(Account).where(Account.username == "ui-auditor")).one()
+    token = csrf_of(auditor.get("/audit/approvals").text)
+    answer = auditor.post(
+        f"/audit/approvals/{own.id}/approve", data={"csrf_token": token, "confirm": "yes"}
+    )
+    assert answer.status_code == 409
+    assert "not be your own" in answer.text
     assert _entries(rt, "account:approve") == []

@@ -15,7 +15,7 @@ from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import ROLE_PERMISSIONS
 from safeconduct.accounts.service import Principal
 from safeconduct.disclosure.policy import (
-    SEALED_PERMISSIONS,
+    APPROVAL_GATED,
     Purpose,
     PurposeError,
     stated_purpose,
@@ -64,15 +64,15 @@ def _base_context(request: Request, language: str) -> dict[str, Any]:
     who = principal_of(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     can = set() if who is None or who.enrolment_only else ROLE_PERMISSIONS[who.role]
-    # Without an auditor's approval, no reveal form is offered: it would only be refused.
-    awaiting = who is not None and not who.sealed_approved and bool(can & SEALED_PERMISSIONS)
-    if awaiting:
-        can = can - SEALED_PERMISSIONS
+    # Without an approval, no reveal form or approval link is offered: it would be refused.
+    withheld = can & APPROVAL_GATED if who is not None and not who.sealed_approved else set()
     return {
         "lang": language,
         "user": who,
-        "can": {p.value for p in can},
-        "awaiting_approval": awaiting,
+        "can": {p.value for p in can - withheld},
+        "awaiting_approval": bool(withheld),
+        # What the account waits to use, so the page can say which (sealed values, approving).
+        "withheld": {p.value for p in withheld},
         "csrf": sessions.csrf_token(cookie) if who is not None and cookie else None,
         "path": request.url.path,
         "purposes": list(Purpose),

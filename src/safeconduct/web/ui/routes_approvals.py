@@ -1,5 +1,6 @@
-"""The auditor's approvals: accounts that may open sealed values only once an auditor has
-confirmed who holds them (four eyes: the admin who made them saw their invitation code).
+"""The auditor's approvals: accounts that may open sealed values, or approve others, only
+once an approved auditor has confirmed who holds them (four eyes: the admin who made them
+saw their invitation code).
 Each decision takes two steps: the button, then a confirmation naming the account."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from safeconduct.accounts import approvals
 from safeconduct.accounts.models import Account
-from safeconduct.accounts.policy import Permission
+from safeconduct.accounts.policy import Permission, Role, allows
 from safeconduct.accounts.service import Principal
-from safeconduct.http.auth import Requires
+from safeconduct.http.auth import AWAITING_APPROVAL, Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
@@ -50,7 +51,11 @@ def _list_page(request: Request, db: DbSession, *, error: bool = False) -> Respo
 def _confirm_page(
     request: Request, db: DbSession, account: Account, action: Literal["approve", "unapprove"]
 ) -> Response:
-    return render.page(request, db, "approval_confirm.html", account=account, action=action)
+    # Approving an auditor hands on the power to approve: the page says so.
+    approves = allows(Role(account.role), Permission.ACCOUNT_APPROVE)
+    return render.page(
+        request, db, "approval_confirm.html", account=account, action=action, approves=approves
+    )
 
 
 @router.get(LIST)
@@ -78,6 +83,8 @@ def approve(
         approvals.approve(db, audit=rt.audit, actor=who.actor, account=account)
     except approvals.ApprovalError:
         return _list_page(request, db, error=True)
+    except approvals.ApproverNotApprovedError:
+        raise HTTPException(403, AWAITING_APPROVAL) from None
     # Post/redirect/get: a reload does not approve again.
     return RedirectResponse(LIST, status_code=303)
 
@@ -95,5 +102,8 @@ def unapprove(
     account = _account(db, account_id)
     if confirm != "yes":
         return _confirm_page(request, db, account, "unapprove")
-    approvals.unapprove(db, audit=rt.audit, actor=who.actor, account=account)
+    try:
+        approvals.unapprove(db, audit=rt.audit, actor=who.actor, account=account)
+    except approvals.ApproverNotApprovedError:
+        raise HTTPException(403, AWAITING_APPROVAL) from None
     return RedirectResponse(LIST, status_code=303)
