@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -18,6 +18,7 @@ from safeconduct.accounts.invitations import Issued
 from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
+from safeconduct.audit.service import AuditLog
 from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
 from safeconduct.demo.accounts import DemoAccount
 from safeconduct.runtime import Runtime, open_runtime
@@ -223,6 +224,21 @@ def audit_checkpoint(db: DbOption = None) -> None:
     console.print("log is empty" if mark is None else f"checkpoint at entry {mark.seq}")
 
 
+class AccountUseCase(Protocol):
+    def __call__(
+        self, session: Session, *, audit: AuditLog, actor: Actor, account: Account
+    ) -> object: ...
+
+
+def _on_account(db: str | None, username: str, use_case: AccountUseCase) -> None:
+    """Run one account use case from the command line, in one transaction."""
+    rt = _runtime(_settings(db))
+    with rt.transaction() as session:
+        use_case(
+            session, audit=rt.audit, actor=_cli_actor(), account=_account_or_exit(session, username)
+        )
+
+
 def _account_or_exit(session: Session, username: str) -> Account:
     account = accounts.get_by_username(session, username=username)
     if account is None:
@@ -332,11 +348,7 @@ def users_approve(username: str, db: DbOption = None) -> None:
 @users_app.command("unapprove")
 def users_unapprove(username: str, db: DbOption = None) -> None:
     """Withdraw an account's approval; from its next request it uses no gated permission."""
-    rt = _runtime(_settings(db))
-    with rt.transaction() as session:
-        approvals.unapprove(
-            session, audit=rt.audit, actor=_cli_actor(), account=_account_or_exit(session, username)
-        )
+    _on_account(db, username, approvals.unapprove)
     console.print(f"{username}: approval withdrawn")
 
 
@@ -362,22 +374,14 @@ def users_role(
 @users_app.command("disable")
 def users_disable(username: str, db: DbOption = None) -> None:
     """Disable an account; its sessions and tokens end."""
-    rt = _runtime(_settings(db))
-    with rt.transaction() as session:
-        accounts.disable(
-            session, audit=rt.audit, actor=_cli_actor(), account=_account_or_exit(session, username)
-        )
+    _on_account(db, username, accounts.disable)
     console.print(f"{username} disabled")
 
 
 @users_app.command("enable")
 def users_enable(username: str, db: DbOption = None) -> None:
     """Enable a disabled account; its old sessions and tokens stay ended."""
-    rt = _runtime(_settings(db))
-    with rt.transaction() as session:
-        accounts.enable(
-            session, audit=rt.audit, actor=_cli_actor(), account=_account_or_exit(session, username)
-        )
+    _on_account(db, username, accounts.enable)
     console.print(f"{username} enabled")
 
 
