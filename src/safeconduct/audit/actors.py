@@ -9,9 +9,10 @@ from dataclasses import dataclass
 class Actor:
     """An account, a command or the system, and the credential it acted with.
 
-    `name` is `account:<id>`, `cli` or `system:<job>`; `credential` is `session:<ref>`,
-    `token:<id>`, `invitation:<id>` or `os:<user>`, so that no one's power can be used
-    without the log saying through which key it was used.
+    `name` is `account:<id>`, `cli`, `system:<job>`, `channel:<name>` (a submission that
+    came in on a channel) or `anonymous` (a failed login); `credential` is `session:<ref>`,
+    `token:<id>`, `invitation:<id>`, `os:<user>` or `login`, so that no one's power can be
+    used without the log saying through which key it was used.
     """
 
     name: str
