@@ -41,6 +41,7 @@ def _violations(page: Any, axe_source: str) -> list[str]:
     ("role", "path"),
     [
         (None, "/login"),
+        (None, "/invitation"),
         ("verifier", "/people"),
         ("verifier", "person"),
         ("intake", "/requests"),
