@@ -31,9 +31,7 @@ class ManualClock:
     """A clock that stands still until moved: for tests and simulated workloads."""
 
     def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("a clock runs in UTC")
-        self._now = start.astimezone(UTC)
+        self.set(start)
 
     def now(self) -> datetime:
         return self._now
@@ -58,7 +56,7 @@ def current() -> Clock:
 
 def now() -> datetime:
     """Return the current time from the clock in force."""
-    return (_current.get() or _SYSTEM).now()
+    return current().now()
 
 
 def today() -> date:

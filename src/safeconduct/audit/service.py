@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from safeconduct.audit.policy import (
     entry_hash,
     head_message,
 )
-from safeconduct.audit.tags import SEALED_READS, AuditAction
+from safeconduct.audit.tags import AuditAction
 from safeconduct.db import today
 from safeconduct.security.signing import Signer
 
@@ -175,14 +175,16 @@ def list_entries(session: Session, *, offset: int = 0, limit: int = 50) -> list[
     return list(session.scalars(stmt))
 
 
-def sealed_reads(session: Session, *, subject_ids: list[str]) -> list[AuditEntry]:
-    """Return the sealed reads of these records, newest first."""
+def entries_about(
+    session: Session, *, tags: Iterable[AuditAction], subject_ids: list[str]
+) -> list[AuditEntry]:
+    """Return the entries with these tags about these records, newest first."""
     if not subject_ids:
         return []
     stmt = (
         select(AuditEntry)
         .where(
-            AuditEntry.action.in_([t.value for t in SEALED_READS]),
+            AuditEntry.action.in_([t.value for t in tags]),
             AuditEntry.subject_id.in_(subject_ids),
         )
         .order_by(AuditEntry.seq.desc())

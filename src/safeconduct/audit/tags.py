@@ -74,5 +74,3 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.TOKEN_CREATE: "api_token",
     A.TOKEN_REVOKE: "api_token",
 }
-# The reads of sealed values, for access logs.
-SEALED_READS = frozenset({A.CIRCUMSTANCES_OPEN, A.REQUEST_CONTACT_OPEN, A.REQUEST_CONTENT_OPEN})

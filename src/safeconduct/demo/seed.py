@@ -36,6 +36,9 @@ from safeconduct.runtime import Runtime
 
 __all__ = ["SeedResult", "Staff", "Workload", "seed"]
 
+# The nightly job that closes accepted requests, whoever runs the bureau.
+SCHEDULE = Actor("system:schedule")
+
 
 def default_staff() -> Staff:
     """Two intake officers, three registrars, one delegate; each with a session."""
@@ -57,7 +60,7 @@ def default_staff() -> Staff:
         intake=crew(Role.INTAKE, 2),
         registrars=crew(Role.REGISTRAR, 3),
         verifiers=crew(Role.VERIFIER, 1),
-        system=Actor("system:schedule"),
+        system=SCHEDULE,
     )
 
 
@@ -78,7 +81,7 @@ def staff_from_accounts(rt: Runtime) -> Staff | None:
         intake=[found[Role.INTAKE]],
         registrars=[found[Role.REGISTRAR]],
         verifiers=[found[Role.VERIFIER]],
-        system=Actor("system:schedule"),
+        system=SCHEDULE,
     )
 
 
@@ -99,21 +102,24 @@ def seed(
     days = math.ceil(people / per_day) + 3 if people else 1
     end = end or clock.now()
     start = end - days * DAY
+    moving = clock.ManualClock(start)
     worker = Worker(
         rt,
         rng,
         staff or default_staff(),
         workload,
+        sim_clock=moving,
         persons=iter(generate(seed_value, people * 2 + 10)),
         requests=iter(generate(seed_value + 1, int(workload.requests_per_day * days * 1.3) + 20)),
     )
     agenda = plan(rng, workload, start, days)
     result = SeedResult()
-    moving = clock.ManualClock(start)
     with clock.using(moving):
         while (event := agenda.pop()) is not None and result.people < people:
             moving.set(event.at)
             _run(worker, agenda, event, result, people, progress)
+        with rt.transaction() as session:
+            rt.audit.checkpoint(session)  # a signed mark at the end of what was seeded
     return result
 
 

@@ -70,6 +70,7 @@ class Worker:
     rng: random.Random
     staff: Staff
     workload: Workload
+    sim_clock: clock.ManualClock  # the simulation's time, which `seed` put in force
     persons: Iterator[DemoPerson]
     requests: Iterator[DemoPerson]
     accepted: dict[str, datetime] = field(default_factory=dict)
@@ -141,14 +142,15 @@ class Worker:
 
     def session(self, now: datetime, *, limit: int, result: SeedResult) -> int:
         """A registrar registers everyone who has reached the camp, in no set order."""
-        ready = [a for a in self.awaiting if a.reaches_camp <= now][: max(0, limit)]
-        self.awaiting = [a for a in self.awaiting if a not in ready]
+        arrived = [a for a in self.awaiting if a.reaches_camp <= now]
+        ready, later = arrived[: max(0, limit)], arrived[max(0, limit) :]
+        self.awaiting = later + [a for a in self.awaiting if a.reaches_camp > now]
         self.rng.shuffle(ready)
         registrar = self.rng.choice(self.staff.registrars)
         moving = now
         for arrival in ready:
             moving += timedelta(minutes=self.rng.randrange(3, 15))
-            clock_set(moving)
+            self.sim_clock.set(moving)
             self._register(registrar, arrival, result)
         return len(ready)
 
@@ -197,13 +199,6 @@ class Worker:
                 purpose=Purpose.PROTECTION_ASSESSMENT.value,
                 reason="risk on return before an exchange",
             )
-
-
-def clock_set(moment: datetime) -> None:
-    """Move the simulation's clock, which `seed` put in force."""
-    current = clock.current()
-    if isinstance(current, clock.ManualClock):
-        current.set(moment)
 
 
 def _identity(p: DemoPerson) -> PersonCreate:

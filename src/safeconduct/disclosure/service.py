@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.models import AuditEntry
-from safeconduct.audit.service import AuditLog, sealed_reads
+from safeconduct.audit.service import AuditLog, entries_about
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.custody.schemas import Circumstances
@@ -17,6 +17,7 @@ from safeconduct.disclosure.policy import (
     CIRCUMSTANCES,
     REQUEST_CONTACT,
     REQUEST_CONTENT,
+    SEALED_FIELDS,
     SealedField,
     may_open,
     stated_purpose,
@@ -123,4 +124,5 @@ def reveal_request(
 def access_log(session: Session, *, person_id: str) -> list[AuditEntry]:
     """Who opened the sealed values of this person's custody records, newest first."""
     custody_ids = [c.id for c in custody_service.list_for_person(session, person_id=person_id)]
-    return sealed_reads(session, subject_ids=custody_ids)
+    reads = {field.tag for field in SEALED_FIELDS}
+    return entries_about(session, tags=reads, subject_ids=custody_ids)
