@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Ed25519 private key (PEM) that signs audit checkpoints; the public half is published.
     signing_key_file: Path | None = None
     audit_checkpoint_every: int = Field(default=100, ge=1, le=100_000)
+    # The IANA zone operators' times are shown in, unless an account chooses its own.
+    time_zone: str = "UTC"
 
     def key_dir(self) -> Path:
         """Return the folder where demo mode keeps the keys it creates."""

@@ -24,6 +24,8 @@ class Account(IdMixin, Base):
     # The last TOTP time step accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # An IANA zone for times shown to this account; None: the deployment's zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # The role an auditor approved this account to open sealed values in (four eyes: the

@@ -11,13 +11,18 @@ class AuditAction(StrEnum):
     PERSON_ERASE = "person:erase"
     REQUEST_CREATE = "request:create"
     REQUEST_STATUS = "request:status"
+    REQUEST_NOTE = "request:note"
+    REQUEST_ASSIGN = "request:assign"
     CUSTODY_CREATE = "custody:create"
     CUSTODY_UPDATE = "custody:update"
+    CUSTODY_EVENT = "custody:event"
     CIRCUMSTANCES_OPEN = "circumstances:open"
     REQUEST_CONTACT_OPEN = "request_contact:open"
     REQUEST_CONTENT_OPEN = "request_content:open"
+    REQUEST_NOTES_OPEN = "request_notes:open"
     KEYS_ROTATE = "keys:rotate"
     AUDIT_CHECKPOINT = "audit:checkpoint"
+    AUDIT_EXPORT = "audit:export"
     DEMO_SEED = "demo:seed"
     ACCOUNT_CREATE = "account:create"
     ACCOUNT_DISABLE = "account:disable"
@@ -50,13 +55,18 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.PERSON_ERASE: "person",
     A.REQUEST_CREATE: "surrender_request",
     A.REQUEST_STATUS: "surrender_request",
+    A.REQUEST_NOTE: "surrender_request",
+    A.REQUEST_ASSIGN: "surrender_request",
     A.CUSTODY_CREATE: "custody",
     A.CUSTODY_UPDATE: "custody",
+    A.CUSTODY_EVENT: "custody",
     A.CIRCUMSTANCES_OPEN: "custody",
     A.REQUEST_CONTACT_OPEN: "surrender_request",
     A.REQUEST_CONTENT_OPEN: "surrender_request",
+    A.REQUEST_NOTES_OPEN: "surrender_request",
     A.KEYS_ROTATE: "data_keys",
     A.AUDIT_CHECKPOINT: "audit",
+    A.AUDIT_EXPORT: "audit",
     A.DEMO_SEED: "demo",
     A.ACCOUNT_CREATE: "account",
     A.ACCOUNT_DISABLE: "account",

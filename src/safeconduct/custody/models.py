@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeconduct.db import Base, Day, IdMixin, today
@@ -35,3 +35,24 @@ class Custody(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(32), default=CustodyStatus.HELD.value)
     circumstances: Mapped[Sealed] = mapped_column(SealedType())
     recorded_on: Mapped[date] = mapped_column(Day(), default=today)
+
+
+class CustodyEvent(IdMixin, Base):
+    """A dated step in a custody's life (transfer, hospitalisation, release, escape, death,
+    ...): who recorded it and why; never edited. A death's place and cause are medical data,
+    sealed in `details` under the person's data key."""
+
+    __tablename__ = "custody_events"
+    __table_args__ = (UniqueConstraint("custody_id", "number"),)
+
+    custody_id: Mapped[str] = mapped_column(
+        ForeignKey("custodies.id", ondelete="RESTRICT"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_on: Mapped[date] = mapped_column(Day(), default=today)
+    actor: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[Sealed | None] = mapped_column(SealedType())

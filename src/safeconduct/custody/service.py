@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
-from safeconduct.custody.models import Custody
+from safeconduct.custody.models import Custody, CustodyEvent
 from safeconduct.custody.schemas import CustodyCreate
 from safeconduct.db import new_id
 from safeconduct.people.service import get_or_raise as get_person_or_raise
@@ -31,6 +31,20 @@ def get(session: Session, *, custody_id: str) -> Custody | None:
 def list_for_person(session: Session, *, person_id: str) -> list[Custody]:
     stmt = select(Custody).where(Custody.person_id == person_id).order_by(Custody.since)
     return list(session.scalars(stmt))
+
+
+def events_for_person(session: Session, *, person_id: str) -> dict[str, list[CustodyEvent]]:
+    """Each of a person's custodies' events, oldest first, by custody id."""
+    stmt = (
+        select(CustodyEvent)
+        .join(Custody, Custody.id == CustodyEvent.custody_id)
+        .where(Custody.person_id == person_id)
+        .order_by(CustodyEvent.custody_id, CustodyEvent.number)
+    )
+    found: dict[str, list[CustodyEvent]] = {}
+    for event in session.scalars(stmt):
+        found.setdefault(event.custody_id, []).append(event)
+    return found
 
 
 def create(

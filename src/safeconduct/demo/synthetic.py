@@ -7,18 +7,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-RANKS = (
-    "private",
-    "private first class",
-    "corporal",
-    "junior sergeant",
-    "sergeant",
-    "senior sergeant",
-    "lieutenant",
-    "senior lieutenant",
-    "captain",
-    "major",
-)
+from safeconduct.people.ranks import RANKS
+
 CAMPS = ("Camp North-1", "Camp North-2", "Transit Centre East", "Camp South-3", "Hospital Ward 4")
 PLACES = (
     "forest road near a village",

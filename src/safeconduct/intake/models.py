@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeconduct.db import Base, Day, IdMixin, today
@@ -17,6 +17,7 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     CHAT_BOT = "chat_bot"
     PHONE = "phone"
+    IN_PERSON = "in_person"
 
 
 class RequestStatus(StrEnum):
@@ -43,3 +44,26 @@ class SurrenderRequest(IdMixin, Base):
     status_changed_on: Mapped[date] = mapped_column(Day(), default=today)
     contact: Mapped[Sealed] = mapped_column(SealedType())
     content: Mapped[Sealed] = mapped_column(SealedType())
+    # A short random reference staff can say on the phone (R-7KQ4); random, never a
+    # sequence, so it tells neither order nor count.
+    reference: Mapped[str | None] = mapped_column(String(16), unique=True)
+    assigned_to: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+
+
+class RequestEvent(IdMixin, Base):
+    """A step in a request's history: a status change (with its reason), a note, or an
+    assignment. Notes and reasons are sealed under the request's data key."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (UniqueConstraint("request_id", "number"),)
+
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("surrender_requests.id", ondelete="RESTRICT"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str | None] = mapped_column(String(32))
+    assignee: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    happened_on: Mapped[date] = mapped_column(Day(), default=today)
+    actor: Mapped[str] = mapped_column(String(128))
+    body: Mapped[Sealed | None] = mapped_column(SealedType())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeconduct.db import Base, Day, IdMixin, today
+from safeconduct.security.sealing import Sealed, SealedType
 
 
 class Sex(StrEnum):
@@ -37,8 +38,44 @@ class Person(IdMixin, Base):
     nationality: Mapped[str | None] = mapped_column(String(100))
     # Full name as written in the person's own script, when the fields above are a transliteration.
     name_original_script: Mapped[str | None] = mapped_column(String(400))
+    # The voluntary Art. 122(4) fields that identify family members (father's first name,
+    # mother's maiden name, the person to be informed, the address for correspondence),
+    # sealed under the person's data key, so erasure takes them too.
+    family: Mapped[Sealed | None] = mapped_column(SealedType())
     # Days, never times (see db.Day): a registration time would pair a person with the
     # request or the capture that brought them in.
     registered_on: Mapped[date] = mapped_column(Day(), default=today)
     updated_on: Mapped[date] = mapped_column(Day(), default=today, onupdate=today)
     erased_on: Mapped[date | None] = mapped_column(Day())
+
+
+class PersonRevision(IdMixin, Base):
+    """One change to a person's record: who, which day, which fields, why, and the plain
+    identity values before and after (JSON), blanked when the person is erased."""
+
+    __tablename__ = "person_revisions"
+    __table_args__ = (UniqueConstraint("person_id", "number"),)
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("persons.id", ondelete="RESTRICT"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    changed_on: Mapped[date] = mapped_column(Day(), default=today)
+    actor: Mapped[str] = mapped_column(String(128))
+    fields: Mapped[str] = mapped_column(String(400))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+
+class PersonSearchKey(Base):
+    """A precomputed search key of a person (a normalised, script-independent form of a
+    name, a date of birth part or a service number), so search is an indexed lookup."""
+
+    __tablename__ = "person_search_keys"
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)

@@ -9,7 +9,7 @@ from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
 from safeconduct.db import today
-from safeconduct.people.models import Person
+from safeconduct.people.models import Person, PersonRevision
 from safeconduct.people.schemas import PersonCreate, PersonUpdate
 from safeconduct.security.service import KeyOwner, Keyring
 
@@ -40,6 +40,16 @@ def get_registered(session: Session, *, person_id: str) -> Person | None:
     """Return the person unless unknown or erased (an erased person has no identity left)."""
     person = session.get(Person, person_id)
     return None if person is None or person.erased_on is not None else person
+
+
+def revisions(session: Session, *, person_id: str) -> list[PersonRevision]:
+    """A person's revisions, newest first."""
+    stmt = (
+        select(PersonRevision)
+        .where(PersonRevision.person_id == person_id)
+        .order_by(PersonRevision.number.desc())
+    )
+    return list(session.scalars(stmt))
 
 
 def search(

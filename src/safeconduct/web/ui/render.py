@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from safeconduct.accounts import sessions
@@ -21,7 +23,8 @@ from safeconduct.disclosure.policy import (
     stated_purpose,
 )
 from safeconduct.http.auth import SESSION_COOKIE
-from safeconduct.web.ui import i18n
+from safeconduct.http.deps import runtime
+from safeconduct.web.ui import formats, i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "sc_lang"
@@ -37,6 +40,15 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
+
+
+@pass_context
+def _moment(context: Context, value: Any) -> Markup:
+    return formats.moment(value, language=context["lang"], time_zone=context["time_zone"])
+
+
+env.filters["day"] = formats.day
+env.filters["moment"] = _moment
 
 
 def principal_of(request: Request) -> Principal | None:
@@ -60,7 +72,16 @@ def language_of(request: Request, db: Session | None) -> str:
     )
 
 
-def _base_context(request: Request, language: str) -> dict[str, Any]:
+def time_zone_of(request: Request, db: Session | None) -> str | None:
+    """The account's own time zone, if it chose one."""
+    who = principal_of(request)
+    if who is None or db is None:
+        return None
+    account = db.get(Account, who.account_id)
+    return account.time_zone if account is not None else None
+
+
+def _base_context(request: Request, language: str, time_zone: str | None) -> dict[str, Any]:
     who = principal_of(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     can = set() if who is None or who.enrolment_only else ROLE_PERMISSIONS[who.role]
@@ -78,6 +99,7 @@ def _base_context(request: Request, language: str) -> dict[str, Any]:
         "purposes": list(Purpose),
         "languages": sorted(i18n.SUPPORTED),
         "language_names": LANGUAGE_NAMES,
+        "time_zone": formats.zone(time_zone, runtime(request).settings.time_zone),
     }
 
 
@@ -91,7 +113,7 @@ def page(
 ) -> HTMLResponse:
     """Render a template into an HTML response in the reader's language."""
     language = language_of(request, db)
-    values = _base_context(request, language) | context
+    values = _base_context(request, language, time_zone_of(request, db)) | context
     with i18n.active(language):
         html = env.get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code)

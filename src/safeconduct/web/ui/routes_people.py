@@ -80,6 +80,12 @@ def person_page(request: Request, person_id: str, db: DbSession, who: Reader) ->
         "person.html",
         person=person,
         custodies=custodies,
+        events=(
+            custody_service.events_for_person(db, person_id=person.id)
+            if custodies is not None
+            else {}
+        ),
+        revisions=people_service.revisions(db, person_id=person.id),
         access_log=_access_log(db, who, person.id),
         actors=actor_names(db),
     )
