@@ -20,7 +20,9 @@ from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
+from safeconduct.db import make_engine, make_sessionmaker, transaction
 from safeconduct.demo.accounts import DemoAccount
+from safeconduct.people import search as people_search  # also: keys follow every write
 from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.schemas_common import Username
 from safeconduct.security.keys import FileKeyProvider, KeyProviderError
@@ -83,12 +85,33 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
     )
 
 
+def _reindex(url: str, *, missing_only: bool) -> int:
+    """Build people's search keys in one transaction; needs the database only, no keys."""
+    engine = make_engine(url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            return people_search.reindex(session, missing_only=missing_only)
+    finally:
+        engine.dispose()
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
-    """Create or migrate the schema; running it twice changes nothing."""
+    """Create or migrate the schema, then give search keys to the people who have none;
+    running it twice changes nothing."""
     url = _settings(db).db_url
     migrate.upgrade(url)
     console.print("schema is up to date")
+    indexed = _reindex(url, missing_only=True)
+    if indexed:
+        console.print(f"search keys built for {indexed} people")
+
+
+@db_app.command("reindex")
+def db_reindex(db: DbOption = None) -> None:
+    """Rebuild every person's search keys (after a change to how names are keyed)."""
+    indexed = _reindex(_settings(db).db_url, missing_only=False)
+    console.print(f"search keys rebuilt for {indexed} people")
 
 
 @db_app.command("check")

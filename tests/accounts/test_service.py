@@ -164,7 +164,7 @@ def test_no_one_changes_their_own_role(rt: Runtime) -> None:
     with rt.transaction() as s:
         account = s.get(Account, admin.id)
         assert account is not None
-        with pytest.raises(service.AccountError, match="own role"):
+        with pytest.raises(service.AccountError, match="own account"):
             service.change_role(
                 s,
                 audit=rt.audit,
@@ -173,6 +173,21 @@ def test_no_one_changes_their_own_role(rt: Runtime) -> None:
                 role=Role.VERIFIER,
             )
     assert _fresh(rt, admin.id).role == Role.ADMIN.value
+
+
+def test_no_one_disables_or_resets_their_own_account(rt: Runtime) -> None:
+    admin, _ = add_account(rt, "root", Role.ADMIN, enrolled=True)
+    me = account_actor(admin.id, "session:x")
+    with rt.transaction() as s:
+        account = s.get(Account, admin.id)
+        assert account is not None
+        with pytest.raises(service.AccountError, match="own account"):
+            service.disable(s, audit=rt.audit, actor=me, account=account)
+        with pytest.raises(service.AccountError, match="own account"):
+            service.reset_totp(s, keyring=rt.keyring, audit=rt.audit, actor=me, account=account)
+    fresh = _fresh(rt, admin.id)
+    assert fresh.disabled_at is None
+    assert fresh.totp_enrolled_at is not None
 
 
 def test_an_account_in_use_is_never_invited_again(rt: Runtime) -> None:

@@ -3,6 +3,8 @@ a token of an account without an enrolled second factor never resolves."""
 
 from __future__ import annotations
 
+from datetime import time
+
 import pyotp
 import pytest
 
@@ -10,6 +12,7 @@ from safeconduct.accounts import sessions, tokens
 from safeconduct.accounts.models import Account, ApiToken
 from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
+from safeconduct.db import today
 from safeconduct.runtime import Runtime
 from tests.factories import add_account, add_session, add_token
 
@@ -88,3 +91,16 @@ def test_a_token_resolves_only_for_an_enrolled_active_account_in_its_role(
         else:
             account.role = Role.VERIFIER.value
         assert tokens.resolve(s, token=token) is None
+
+
+def test_a_token_records_the_day_it_was_last_used_never_the_time(rt: Runtime) -> None:
+    token, row = add_token(rt, "daily", Role.REGISTRAR)
+    assert row.last_used_at is None
+    with rt.transaction() as s:
+        assert tokens.resolve(s, token=token) is not None
+    with rt.transaction() as s:
+        used = s.get(ApiToken, row.id)
+        assert used is not None
+        assert used.last_used_at is not None
+        assert used.last_used_at.time() == time(0, 0)
+        assert used.last_used_at.date() == today()

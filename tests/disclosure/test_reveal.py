@@ -19,12 +19,13 @@ from safeconduct.audit.models import AuditEntry
 from safeconduct.custody.models import Custody
 from safeconduct.disclosure import policy
 from safeconduct.disclosure import service as disclosure
+from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import SurrenderRequest
 from safeconduct.intake.service import request_owner
 from safeconduct.people.service import person_owner
 from safeconduct.runtime import Runtime
 from safeconduct.security.sealing import FieldRef, Sealed
-from tests.factories import add_custody, add_person, add_request, principal
+from tests.factories import ACTOR, add_custody, add_person, add_request, principal
 from tests.web import conftest as web
 from tests.web.ui import conftest as web_ui
 
@@ -34,9 +35,9 @@ client, bearer, ui_login = web.client, web.bearer, web_ui.ui_login
 Bearer = Callable[[Role], dict[str, str]]
 UiLogin = Callable[[Role], TestClient]
 PLACE, HOW = "SEALED-PLACE-3K", "SEALED-HOW-7Q"
-CONTACT, CONTENT = "SEALED-CONTACT-5M", "SEALED-CONTENT-2X"
-SEALED = (PLACE, HOW, CONTACT, CONTENT)
-SEALED_TABLES = {"custodies", "surrender_requests"}
+CONTACT, CONTENT, NOTE = "SEALED-CONTACT-5M", "SEALED-CONTENT-2X", "SEALED-NOTE-8R"
+SEALED = (PLACE, HOW, CONTACT, CONTENT, NOTE)
+SEALED_TABLES = {"custodies", "surrender_requests", "request_events"}
 NBSP, ZWSP = "\u00a0", "\u200b"
 EMPTY_REASONS = [
     "",
@@ -74,12 +75,13 @@ class Route:
 
 
 CIRCUMSTANCES = frozenset({"circumstances:open"})
-REQUEST = frozenset({"request_contact:open", "request_content:open"})
+# A request's notes and reasons open with it, under one entry however many there are.
+REQUEST = frozenset({"request_contact:open", "request_content:open", "request_notes:open"})
 ROUTES = [
     Route("api-circumstances", Role.VERIFIER, "protection_assessment", CIRCUMSTANCES, (PLACE, HOW)),
-    Route("api-request", Role.INTAKE, "intake_follow_up", REQUEST, (CONTACT, CONTENT)),
+    Route("api-request", Role.INTAKE, "intake_follow_up", REQUEST, (CONTACT, CONTENT, NOTE)),
     Route("ui-circumstances", Role.VERIFIER, "protection_assessment", CIRCUMSTANCES, (PLACE, HOW)),
-    Route("ui-request", Role.INTAKE, "intake_follow_up", REQUEST, (CONTACT, CONTENT)),
+    Route("ui-request", Role.INTAKE, "intake_follow_up", REQUEST, (CONTACT, CONTENT, NOTE)),
 ]
 Post = Callable[[str], httpx.Response]
 
@@ -123,6 +125,15 @@ def _poster(
     )
 
 
+def _add_note(rt: Runtime, request_id: str, text: str) -> None:
+    with rt.transaction() as s:
+        found = s.get(SurrenderRequest, request_id)
+        assert found is not None
+        intake_service.add_note(
+            s, keyring=rt.keyring, audit=rt.audit, actor=ACTOR, request=found, text=text
+        )
+
+
 @pytest.fixture(params=ROUTES, ids=lambda r: r.name)
 def world(
     request: pytest.FixtureRequest,
@@ -138,6 +149,7 @@ def world(
         "custody": add_custody(rt, person, place=PLACE, how=HOW).id,
         "request": add_request(rt, contact=CONTACT, content=CONTENT).id,
     }
+    _add_note(rt, ids["request"], NOTE)
     opened: list[str] = []
     keyring_open = rt.keyring.open
 

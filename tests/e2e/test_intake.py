@@ -39,9 +39,9 @@ def _stored(server: Server, request_id: str) -> tuple[str, str, list[AuditEntry]
 
 
 def _reveal_contact(page: Any) -> None:
-    page.get_by_text("Reveal the contact and message").click()
+    page.get_by_text("Reveal the contact, message and notes").click()
     page.get_by_label("Purpose").select_option("intake_follow_up")
-    page.get_by_label("Reason").fill(REASON)
+    page.get_by_label("Reason", exact=True).fill(REASON)
     page.get_by_role("button", name="Reveal", exact=True).click()
     expect(page.locator(".revealed")).to_contain_text("Contact")
 
@@ -53,7 +53,7 @@ def test_intake_reveals_a_request_and_starts_its_review(
     page.goto("/requests")
     expect(page.get_by_label("Status")).to_have_value("open")
     link = page.locator("tbody a").first
-    request_id = link.inner_text()
+    request_id = str(link.get_attribute("href")).rsplit("/", 1)[-1]
     link.click()
     page.wait_for_url(re.compile(rf"/requests/{request_id}$"))
     expect(page.locator("#request-status")).to_have_text("Received")
@@ -66,7 +66,7 @@ def test_intake_reveals_a_request_and_starts_its_review(
     opened = [e for e in entries if e.action.endswith(":open")]
     assert {(e.actor, e.action, e.purpose) for e in opened} == {
         (actor, f"request_{column}:open", f"intake_follow_up: {REASON}")
-        for column in ("contact", "content")
+        for column in ("contact", "content", "notes")
     }
 
     page.get_by_role("button", name="Start review").click()

@@ -57,7 +57,9 @@ def test_a_correction_with_a_bad_date_of_birth_changes_nothing(rt: Runtime) -> N
     client, headers = _registrar(rt)
     for value in BAD_BIRTH_DATES:
         answer = client.patch(
-            f"/api/v1/persons/{person.id}", json={"date_of_birth": value}, headers=headers
+            f"/api/v1/persons/{person.id}",
+            json={"date_of_birth": value, "reason": "typed wrong"},
+            headers=headers,
         )
         assert answer.status_code == 422, value
         assert [d["field"] for d in answer.json()["detail"]] == ["body.date_of_birth"]

@@ -29,7 +29,7 @@ def test_a_correction_is_audited_without_the_values(rt: Runtime) -> None:
             audit=rt.audit,
             actor=Actor("t"),
             person=row,
-            person_in=PersonUpdate(surname="AFTERVALUE", rank="sergeant"),
+            person_in=PersonUpdate(surname="AFTERVALUE", rank="sergeant", reason="spelling"),
         )
     with rt.sessions() as s:
         assert service.get_or_raise(s, person_id=person.id).surname == "AFTERVALUE"

@@ -152,4 +152,4 @@ def test_request_workflow_conflicts_are_409(client: TestClient, bearer: Bearer) 
         headers=intake,
         json={"purpose": "intake_follow_up", "reason": "call back"},
     )
-    assert revealed.json() == {"contact": "+000 1", "content": "hello"}
+    assert revealed.json() == {"contact": "+000 1", "content": "hello", "notes": []}

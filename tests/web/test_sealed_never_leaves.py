@@ -28,6 +28,12 @@ def _plant(client: TestClient, bearer: Bearer, texts: list[str], nonce: str) -> 
         headers=intake,
         json={"channel": "web_form", "contact": secret[3][:200], "content": secret[4] + secret[2]},
     ).json()
+    # Only an accepted request can be named as the one a custody came from.
+    for status in ("in_review", "accepted"):
+        moved = client.post(
+            f"/api/v1/requests/{request['id']}/status", headers=intake, json={"status": status}
+        )
+        assert moved.status_code == 200, moved.text
     person = client.post(
         "/api/v1/persons",
         headers=registrar,

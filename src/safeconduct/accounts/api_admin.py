@@ -36,6 +36,14 @@ def _account(db: DbSession, account_id: str) -> Account:
     return account
 
 
+def _not_own(who: Principal, account: Account, what: str) -> None:
+    # Separation of duties: what an admin does to its own account, no second admin saw.
+    # (The service refuses a change of one's own role; disabling and resetting are refused
+    # here and in the UI until it refuses them too.)
+    if who.account_id == account.id:
+        raise HTTPException(409, f"account: no one {what} their own account")
+
+
 def _invitation(issued: Issued) -> Invitation:
     return Invitation(code=issued.code, expires_at=issued.expires_at)
 
@@ -97,11 +105,12 @@ def change_role(
 
 
 @accounts_router.post(
-    "/accounts/{account_id}/disable", response_model=AccountRead, responses=errors(404)
+    "/accounts/{account_id}/disable", response_model=AccountRead, responses=errors(404, 409)
 )
 def disable_account(account_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -> AccountRead:
-    """Disable an account; its sessions and tokens end."""
+    """Disable an account; its sessions and tokens end. Not one's own."""
     account = _account(db, account_id)
+    _not_own(who, account, "disables")
     service.disable(db, audit=rt.audit, actor=who.actor, account=account)
     return AccountRead.model_validate(account)
 
@@ -116,11 +125,13 @@ def enable_account(account_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -
 
 
 @accounts_router.post(
-    "/accounts/{account_id}/reset-totp", response_model=AccountRead, responses=errors(404)
+    "/accounts/{account_id}/reset-totp", response_model=AccountRead, responses=errors(404, 409)
 )
 def reset_totp(account_id: str, db: DbSession, rt: RuntimeDep, who: Admin) -> AccountRead:
-    """Make the account enrol a new second factor at its next login; its tokens end."""
+    """Make the account enrol a new second factor at its next login; its tokens end. Not
+    one's own."""
     account = _account(db, account_id)
+    _not_own(who, account, "resets the second factor of")
     service.reset_totp(db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, account=account)
     return AccountRead.model_validate(account)
 

@@ -113,17 +113,18 @@ def _end_credentials(session: Session, account_id: str, now: datetime) -> None:
     )
 
 
-def _not_self(actor: Actor, account: Account) -> None:
-    # Separation of duties: an admin who gave itself a sealed role would reveal with it.
+def _not_self(actor: Actor, account: Account, what: str) -> None:
+    # Separation of duties: an admin who gave itself a sealed role would reveal with it;
+    # one who disabled or reset itself would lock the deployment out of its own admin.
     if actor.name == account_actor(account.id).name:
-        raise AccountError("role: no one changes their own role")
+        raise AccountError(f"{what}: not on one's own account")
 
 
 def change_role(
     session: Session, *, audit: AuditLog, actor: Actor, account: Account, role: Role
 ) -> None:
     """Move an account to another role; its sessions and tokens end with the old role."""
-    _not_self(actor, account)
+    _not_self(actor, account, "role")
     if account.role == role.value:
         return
     old, account.role = account.role, role.value
@@ -141,6 +142,7 @@ def change_role(
 
 def disable(session: Session, *, audit: AuditLog, actor: Actor, account: Account) -> None:
     """Disable an account; end its sessions and revoke its tokens."""
+    _not_self(actor, account, "account")
     now = utcnow()
     account.disabled_at = account.disabled_at or now
     _end_credentials(session, account.id, now)
@@ -160,6 +162,7 @@ def reset_totp(
 ) -> None:
     """Give an account a new TOTP secret that only its holder sees, at their next login;
     end its sessions and revoke its tokens, which the old factor vouched for."""
+    _not_self(actor, account, "account")
     totp.new_secret(session, keyring=keyring, account=account)
     # Whoever enrols the new factor may not be the holder the auditor approved.
     account.sealed_role_approved = None

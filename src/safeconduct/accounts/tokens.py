@@ -4,7 +4,7 @@ session and with a fresh TOTP code; stored as SHA-256. The caller commits."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from safeconduct.accounts.sessions import sha256
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
-from safeconduct.db import new_id, utcnow
+from safeconduct.db import new_id, today, utcnow
 from safeconduct.security.service import Keyring
 
 TOKEN_PREFIX = "sct_"  # noqa: S105 - a prefix that marks tokens in logs scanners, not a secret
@@ -77,6 +77,14 @@ def create(
     return token, row
 
 
+def _mark_used(row: ApiToken) -> None:
+    # The day only, written once a day: an exact time would date the newest entry the
+    # token wrote to the audit log, which keeps days alone.
+    day = datetime.combine(today(), time(), tzinfo=UTC)
+    if row.last_used_at is None or row.last_used_at < day:
+        row.last_used_at = day
+
+
 def resolve(session: Session, *, token: str) -> Principal | None:
     """Return who holds this token, or None if it is unknown, revoked, of another role than
     its account's now, of a disabled account, or of one without an enrolled second factor."""
@@ -91,6 +99,7 @@ def resolve(session: Session, *, token: str) -> Principal | None:
         or account.totp_enrolled_at is None
     ):
         return None
+    _mark_used(row)
     return Principal(
         account.id,
         account.username,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from safeconduct.audit.actors import Actor
@@ -169,9 +171,74 @@ def verify(session: Session, public: Ed25519PublicKey) -> Verdict:
     return verdict
 
 
-def list_entries(session: Session, *, offset: int = 0, limit: int = 50) -> list[AuditEntry]:
-    """Return entries newest first."""
-    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
+_TAGS = frozenset(t.value for t in AuditAction)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """Which entries to list: each criterion given must hold; none given, every entry.
+
+    `actors`: the entry's actor is one of these names (`account:<id>`, `cli`...);
+    `action`: its tag's value; `record`: its subject id; `since`/`until`: first and last
+    day, both included."""
+
+    actors: frozenset[str] = frozenset()
+    action: str | None = None
+    record: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def summary(self, *, logged: Collection[str]) -> str:
+        """The criteria as an export's audit entry keeps them: tags, days, and the actors
+        and record ids among `logged` (values the log itself holds). Text typed into a
+        filter may be anything, a name even: it is never kept."""
+        parts = []
+        if self.actors:
+            shown = sorted(a for a in self.actors if a in logged)
+            parts.append("actor=" + ("|".join(shown) if shown else "other"))
+        if self.action:
+            parts.append("action=" + (self.action if self.action in _TAGS else "other"))
+        if self.record:
+            parts.append("record=" + (self.record if self.record in logged else "other"))
+        if self.since:
+            parts.append(f"from={self.since.isoformat()}")
+        if self.until:
+            parts.append(f"to={self.until.isoformat()}")
+        return ",".join(parts) or "all"
+
+
+def _conditions(criteria: EntryFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.actors:
+        conditions.append(AuditEntry.actor.in_(sorted(criteria.actors)))
+    if criteria.action:
+        conditions.append(AuditEntry.action == criteria.action)
+    if criteria.record:
+        conditions.append(AuditEntry.subject_id == criteria.record)
+    # `at` is a day, or on older entries a full timestamp that begins with its day: as text,
+    # both sort by their day first, so day bounds compared as text hold for either kind.
+    if criteria.since:
+        conditions.append(AuditEntry.at >= criteria.since.isoformat())
+    if criteria.until and criteria.until < date.max:
+        conditions.append(AuditEntry.at < (criteria.until + timedelta(days=1)).isoformat())
+    return conditions
+
+
+def list_entries(
+    session: Session,
+    *,
+    criteria: EntryFilter | None = None,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> list[AuditEntry]:
+    """Return the entries that meet the criteria, newest first; `limit` None: all of them."""
+    stmt = (
+        select(AuditEntry)
+        .where(*_conditions(criteria or EntryFilter()))
+        .order_by(AuditEntry.seq.desc())
+        .offset(offset)
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
@@ -192,5 +259,42 @@ def entries_about(
     return list(session.scalars(stmt))
 
 
-def count_entries(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+def count_entries(session: Session, *, criteria: EntryFilter | None = None) -> int:
+    """Count the entries that meet the criteria (all of them without)."""
+    stmt = (
+        select(func.count()).select_from(AuditEntry).where(*_conditions(criteria or EntryFilter()))
+    )
+    return session.scalar(stmt) or 0
+
+
+def purpose_code(purpose: str | None, codes: Collection[str]) -> str:
+    """Return the code a purpose starts with (`code: reason`, or the code alone) when it is
+    one of `codes`, else "": what follows a code may be a reason someone typed, and what
+    else a purpose holds is not known to be a code."""
+    code = (purpose or "").partition(":")[0].strip()
+    return code if code in codes else ""
+
+
+def _logged(session: Session, criteria: EntryFilter) -> set[str]:
+    """The filter's actors and record that some entry of the log names."""
+    found: set[str] = set()
+    if criteria.actors:
+        stmt = select(AuditEntry.actor).where(AuditEntry.actor.in_(sorted(criteria.actors)))
+        found.update(session.scalars(stmt.distinct()))
+    if criteria.record:
+        about = select(AuditEntry.subject_id).where(AuditEntry.subject_id == criteria.record)
+        found.update(s for s in session.scalars(about.limit(1)) if s)
+    return found
+
+
+def export(
+    session: Session, *, audit: AuditLog, actor: Actor, criteria: EntryFilter
+) -> list[AuditEntry]:
+    """Return every entry that meets the criteria, newest first, and log the export itself
+    with the criteria summarised (never text typed into a filter)."""
+    rows = list_entries(session, criteria=criteria, limit=None)
+    summary = criteria.summary(logged=_logged(session, criteria))
+    audit.record(
+        session, actor=actor, tag=AuditAction.AUDIT_EXPORT, purpose=f"{summary},entries={len(rows)}"
+    )
+    return rows

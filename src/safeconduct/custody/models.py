@@ -13,12 +13,28 @@ from safeconduct.security.sealing import Sealed, SealedType
 
 
 class CustodyStatus(StrEnum):
+    """Where a custody stands. A transfer between places of internment (GC III Arts. 46-48)
+    is no status: the person is still held, at the new place."""
+
     HELD = "held"
-    TRANSFERRED = "transferred"
+    HOSPITALISED = "hospitalised"
+    ESCAPED = "escaped"
     RELEASED = "released"
     REPATRIATED = "repatriated"
-    ESCAPED = "escaped"
     DECEASED = "deceased"
+
+
+class CustodyEventKind(StrEnum):
+    """A step in a custody's life; `custody.policy` says from which statuses each may follow."""
+
+    TRANSFER = "transfer"  # to another place of internment, Arts. 46-48
+    HOSPITALISATION = "hospitalisation"  # Art. 30
+    DISCHARGE = "discharge"  # back from hospital
+    RELEASE = "release"  # Arts. 21, 118
+    REPATRIATION = "repatriation"  # Arts. 109-110, 118
+    ESCAPE = "escape"  # Arts. 91-94
+    RECAPTURE = "recapture"  # Art. 94
+    DEATH = "death"  # Art. 120
 
 
 class Custody(IdMixin, Base):

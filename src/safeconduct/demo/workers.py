@@ -27,6 +27,13 @@ from safeconduct.people import service as people_service
 from safeconduct.people.schemas import PersonCreate
 from safeconduct.runtime import Runtime
 
+# Why an officer ends a request; the same words each time, so the demo draws no more
+# random numbers than it did before reasons were asked for.
+REASONS = {
+    RequestStatus.REJECTED: "no safe way to arrange the crossing",
+    RequestStatus.WITHDRAWN: "the applicant withdrew on a call back",
+}
+
 
 @dataclass(frozen=True)
 class Staff:
@@ -97,7 +104,15 @@ class Worker:
         with self.rt.transaction() as s:
             request = s.get(SurrenderRequest, request_id)
             assert request is not None
-            intake_service.move(s, audit=self.rt.audit, actor=actor, request=request, status=status)
+            intake_service.move(
+                s,
+                keyring=self.rt.keyring,
+                audit=self.rt.audit,
+                actor=actor,
+                request=request,
+                status=status,
+                reason=REASONS.get(status),
+            )
 
     def review(self, request_id: str) -> None:
         """An officer takes the request up and, most often, reads it to call back."""

@@ -52,7 +52,12 @@ REQUEST_CONTACT = SealedField(
 REQUEST_CONTENT = SealedField(
     "surrender_requests", "content", Permission.REQUEST_REVEAL, AuditAction.REQUEST_CONTENT_OPEN
 )
-SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT)
+# A request's notes and the reasons of its status changes: opened together with its contact
+# and content, under one log entry for all of them.
+REQUEST_NOTES = SealedField(
+    "request_events", "body", Permission.REQUEST_REVEAL, AuditAction.REQUEST_NOTES_OPEN
+)
+SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT, REQUEST_NOTES)
 # Permissions that open a sealed value of a person or a request.
 SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from safeconduct.disclosure.policy import Purpose, PurposeError, check_reason
+from safeconduct.intake.models import RequestStatus
+from safeconduct.intake.policy import EventKind
 
 
 def _reason(value: str) -> str:
@@ -29,8 +32,20 @@ class RevealRequest(BaseModel):
     reason: Reason
 
 
+class OpenedNote(BaseModel):
+    """A note, or the reason of a status change, from a request's history, opened."""
+
+    number: int
+    kind: EventKind
+    status: RequestStatus | None  # for a reason: the status it moved the request to
+    happened_on: date
+    text: str
+
+
 class RequestContents(BaseModel):
-    """A surrender request's sealed parts, opened."""
+    """A surrender request's sealed parts, opened: contact, content, and the notes and
+    reasons of its history, oldest first."""
 
     contact: str
     content: str
+    notes: list[OpenedNote]

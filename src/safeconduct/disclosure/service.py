@@ -3,6 +3,7 @@ transaction, then the keyring. Every reveal in the API and the UI comes through 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -17,13 +18,16 @@ from safeconduct.disclosure.policy import (
     CIRCUMSTANCES,
     REQUEST_CONTACT,
     REQUEST_CONTENT,
+    REQUEST_NOTES,
     SEALED_FIELDS,
     SealedField,
     may_open,
     stated_purpose,
 )
-from safeconduct.disclosure.schemas import RequestContents
-from safeconduct.intake.models import SurrenderRequest
+from safeconduct.disclosure.schemas import OpenedNote, RequestContents
+from safeconduct.intake import service as intake_service
+from safeconduct.intake.models import RequestEvent, RequestStatus, SurrenderRequest
+from safeconduct.intake.policy import EventKind
 from safeconduct.security.sealing import FieldRef, Sealed
 from safeconduct.security.service import Keyring
 
@@ -43,6 +47,47 @@ def field_of(record: HasId, column: str) -> FieldRef:
     return FieldRef(record.__tablename__, column, record.id)
 
 
+def _check_may_open(who: Principal, field: SealedField) -> None:
+    if not may_open(who.role, field):
+        raise DisclosureDeniedError(f"{field.table}.{field.column}")
+    # Defence in depth behind `Requires`: no auditor's approval, nothing opened or logged.
+    if not who.sealed_approved:
+        raise DisclosureDeniedError(f"{field.table}.{field.column}: awaiting approval")
+
+
+def _sealed_of(record: HasId, field: SealedField) -> Sealed:
+    if record.__tablename__ != field.table:
+        raise TypeError(f"{record.__tablename__} has no sealed field {field.column}")
+    sealed = getattr(record, field.column)
+    if not isinstance(sealed, Sealed):
+        raise TypeError(f"{field.table}.{field.column} is not a sealed column")
+    return sealed
+
+
+def reveal_each(
+    session: Session,
+    *,
+    keyring: Keyring,
+    audit: AuditLog,
+    who: Principal,
+    field: SealedField,
+    records: Sequence[HasId],
+    subject_id: str,
+    purpose: str,
+    reason: str,
+) -> list[bytes]:
+    """Open one sealed field of several records for a stated purpose, under one audited
+    read about `subject_id` (the record they belong to), even when there are none."""
+    _check_may_open(who, field)
+    stated = stated_purpose(purpose, reason)
+    sealed = [_sealed_of(record, field) for record in records]
+    audit.record(session, actor=who.actor, tag=field.tag, subject_id=subject_id, purpose=stated)
+    return [
+        keyring.open(session, sealed=value, field=field_of(record, field.column))
+        for record, value in zip(records, sealed, strict=True)
+    ]
+
+
 def reveal(
     session: Session,
     *,
@@ -55,19 +100,18 @@ def reveal(
     reason: str,
 ) -> bytes:
     """Open one sealed field of one record for a stated purpose, and audit the read."""
-    if not may_open(who.role, field):
-        raise DisclosureDeniedError(f"{field.table}.{field.column}")
-    # Defence in depth behind `Requires`: no auditor's approval, nothing opened or logged.
-    if not who.sealed_approved:
-        raise DisclosureDeniedError(f"{field.table}.{field.column}: awaiting approval")
-    if record.__tablename__ != field.table:
-        raise TypeError(f"{record.__tablename__} has no sealed field {field.column}")
-    stated = stated_purpose(purpose, reason)
-    sealed = getattr(record, field.column)
-    if not isinstance(sealed, Sealed):
-        raise TypeError(f"{field.table}.{field.column} is not a sealed column")
-    audit.record(session, actor=who.actor, tag=field.tag, subject_id=record.id, purpose=stated)
-    return keyring.open(session, sealed=sealed, field=field_of(record, field.column))
+    [opened] = reveal_each(
+        session,
+        keyring=keyring,
+        audit=audit,
+        who=who,
+        field=field,
+        records=[record],
+        subject_id=record.id,
+        purpose=purpose,
+        reason=reason,
+    )
+    return opened
 
 
 def reveal_circumstances(
@@ -104,7 +148,9 @@ def reveal_request(
     purpose: str,
     reason: str,
 ) -> RequestContents:
-    """Open a surrender request's contact and content; each read is audited on its own."""
+    """Open a surrender request's contact and content, each read audited on its own, and
+    the notes and reasons of its history under one more entry (however many there are, so
+    the log does not count them)."""
     opened = {
         field.column: reveal(
             session,
@@ -118,7 +164,31 @@ def reveal_request(
         ).decode("utf-8")
         for field in (REQUEST_CONTACT, REQUEST_CONTENT)
     }
-    return RequestContents(**opened)
+    written = [e for e in intake_service.history(session, request_id=request.id) if e.has_text]
+    texts = reveal_each(
+        session,
+        keyring=keyring,
+        audit=audit,
+        who=who,
+        field=REQUEST_NOTES,
+        records=written,
+        subject_id=request.id,
+        purpose=purpose,
+        reason=reason,
+    )
+    notes = [_opened_note(e, t.decode("utf-8")) for e, t in zip(written, texts, strict=True)]
+    return RequestContents(**opened, notes=notes)
+
+
+def _opened_note(event: RequestEvent, text: str) -> OpenedNote:
+    status = None if event.status is None else RequestStatus(event.status)
+    return OpenedNote(
+        number=event.number,
+        kind=EventKind(event.kind),
+        status=status,
+        happened_on=event.happened_on,
+        text=text,
+    )
 
 
 def access_log(session: Session, *, person_id: str) -> list[AuditEntry]:

@@ -67,3 +67,8 @@ class RequestEvent(IdMixin, Base):
     happened_on: Mapped[date] = mapped_column(Day(), default=today)
     actor: Mapped[str] = mapped_column(String(128))
     body: Mapped[Sealed | None] = mapped_column(SealedType())
+
+    @property
+    def has_text(self) -> bool:
+        """Whether a note or a reason is sealed with this step."""
+        return self.body is not None

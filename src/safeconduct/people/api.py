@@ -11,7 +11,7 @@ from safeconduct.accounts.service import Principal
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors
-from safeconduct.people import service
+from safeconduct.people import search, service
 from safeconduct.people.models import Person
 from safeconduct.people.schemas import PersonCreate, PersonRead, PersonUpdate
 from safeconduct.schemas_common import Page
@@ -37,8 +37,19 @@ def search_persons(
     page: PageNo = 1,
     size: PageSize = 20,
 ) -> Page[PersonRead]:
-    """Search by surname, given names or service number (prefix, any case)."""
-    rows, total = service.search(db, q=q, offset=(page - 1) * size, limit=size)
+    """Search registered people with one box; every word of `q`, in any order, is one of:
+
+    - a surname, given name or patronymic, in Cyrillic or Latin and in any common
+      transliteration (ISO 9, GOST, BGN/PCGN, the Ukrainian national system, passport
+      styles: `Абрамова` finds `ABRAMOVA`, `Pelageya` finds `Pelageia`), within one typo,
+      or the beginning of one (three letters or more);
+    - a date of birth, full or partial: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `MM.YYYY`,
+      `DD.MM.YYYY` (a person whose date is known only in part may match a fuller one);
+    - a service number, with or without spaces and dashes, or its beginning.
+
+    Only the people matching the most words are returned: closest spellings first, then by
+    surname. Without `q`, everyone registered, by surname."""
+    rows, total = search.search(db, q=q, offset=(page - 1) * size, limit=size)
     return Page[PersonRead](
         items=[PersonRead.model_validate(r) for r in rows], total=total, page=page, size=size
     )

@@ -4,6 +4,7 @@ API schemas and the tracing engine both parse through `PartialDate.parse`."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -86,3 +87,63 @@ def check_partial_date(value: str) -> str:
     if parsed.is_empty:
         raise PartialDateError("must be YYYY-MM-DD, YYYY-MM or YYYY")
     return str(parsed)
+
+
+# The plain identity fields of a person, in the order a form shows them and a history
+# lists them; `family` is the sealed one, recorded in a history by its name only.
+IDENTITY_FIELDS = (
+    "surname",
+    "given_names",
+    "patronymic",
+    "date_of_birth",
+    "place_of_birth",
+    "rank",
+    "service_number",
+    "sex",
+    "nationality",
+    "name_original_script",
+)
+FAMILY = "family"
+# What a person's sex is when nothing was recorded: not a value anyone "gave".
+SEX_NOT_RECORDED = "unknown"
+
+Values = dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a revision records: the fields changed, in form order, and their plain values
+    before and after (never the family details' values)."""
+
+    fields: tuple[str, ...]
+    before: Values
+    after: Values
+
+
+def registered(values: Values, *, family: bool) -> Change:
+    """The first revision of a person: every field given (blank and an unrecorded sex are not)."""
+    given = {
+        n: values.get(n)
+        for n in IDENTITY_FIELDS
+        if values.get(n) and not (n == "sex" and values.get(n) == SEX_NOT_RECORDED)
+    }
+    return Change((*given, *((FAMILY,) if family else ())), {}, given)
+
+
+def changed(current: Values, wanted: Values, *, family: bool) -> Change:
+    """The fields of `wanted` that differ from `current`; `family`: the sealed details are
+    replaced (their values are never compared: they are sealed)."""
+    names = [n for n in IDENTITY_FIELDS if n in wanted and wanted[n] != current.get(n)]
+    return Change(
+        (*names, *((FAMILY,) if family else ())),
+        {n: current.get(n) for n in names},
+        {n: wanted[n] for n in names},
+    )
+
+
+def check_plain_text(value: str) -> str:
+    """Refuse control characters and lone surrogates: no one types them in a name or an
+    address, and they would make a sealed value longer than its fixed size."""
+    if any(unicodedata.category(c) in {"Cc", "Cs"} for c in value):
+        raise ValueError("must not contain control characters")
+    return value

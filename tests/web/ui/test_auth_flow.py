@@ -191,7 +191,7 @@ def test_a_new_invitation_code_for_an_account_not_set_up(ui_login: UiLogin) -> N
     page = admin.get("/accounts")
     action = re.search(r'action="(/accounts/[0-9a-f-]+/invitation)"', page.text)
     assert action is not None
-    answer = admin.post(action.group(1), data={"csrf_token": csrf_of(page.text)})
+    answer = admin.post(action.group(1), data={"csrf_token": csrf_of(page.text), "confirm": "yes"})
     assert answer.status_code == 201
     second = INVITATION.search(answer.text)
     assert second is not None

@@ -42,8 +42,10 @@ def test_the_templates_are_translatable() -> None:
 @pytest.mark.parametrize("language", sorted(i18n.SUPPORTED))
 def test_every_msgid_has_a_translation(language: str) -> None:
     entries = catalog(language)
-    for msgid in sorted(template_msgids() | PYTHON_MSGIDS):
-        assert entries.get(msgid), f"{language}: no translation for {msgid!r}"
+    wanted = sorted(template_msgids() | PYTHON_MSGIDS)
+    # All at once, so a translator sees every text still to do.
+    assert [m for m in wanted if not entries.get(m)] == [], f"{language}: no translation"
+    for msgid in wanted:
         assert set(PLACEHOLDER.findall(entries[msgid])) == set(PLACEHOLDER.findall(msgid)), msgid
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from safeconduct import clock
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.tags import AuditAction
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
+from safeconduct.intake.policy import needs_reason
 from safeconduct.runtime import Runtime
 from safeconduct.web.ui.routes_requests import PAGE_SIZE
 from tests.factories import ACTOR, add_request
@@ -42,7 +48,15 @@ def add_in(rt: Runtime, status: S, **sealed: str) -> str:
         found = s.get(SurrenderRequest, request_id)
         assert found is not None
         for step in PATHS[status]:
-            intake_service.move(s, audit=rt.audit, actor=ACTOR, request=found, status=step)
+            intake_service.move(
+                s,
+                keyring=rt.keyring,
+                audit=rt.audit,
+                actor=ACTOR,
+                request=found,
+                status=step,
+                reason="MOVED-BECAUSE-1" if needs_reason(step) else None,
+            )
     return request_id
 
 
@@ -240,3 +254,255 @@ def test_roles_statuses_and_channels_are_translated(intake: TestClient, rt: Runt
         assert text in html, text
     for raw in ("(intake)", ">in_review<", ">web_form<"):
         assert raw not in html, raw
+
+
+# --- Issue 8: references, requests logged by hand, reasons with a confirmation, notes,
+# assignment and the history.
+
+NOTE, WHY = "SEALED-NOTE-3J", "SEALED-REASON-7V"
+TODAY = clock.today().isoformat()
+
+
+def reference_of(rt: Runtime, request_id: str) -> str:
+    with rt.sessions() as s:
+        found = s.get(SurrenderRequest, request_id)
+        assert found is not None
+        assert found.reference is not None
+        return found.reference
+
+
+def account_id(rt: Runtime, username: str) -> str:
+    return actor_of(rt, username).removeprefix("account:")
+
+
+def history_rows(html: str) -> list[str]:
+    """The history table's rows as text, cells joined by " | "."""
+    table = html[html.index('id="history"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]
+    return [
+        " | ".join(
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)
+        )
+        for r in rows
+    ]
+
+
+def test_the_queue_shows_references_and_finds_one_typed_loosely(
+    intake: TestClient, rt: Runtime
+) -> None:
+    request_id = add_in(rt, S.REJECTED)
+    reference = reference_of(rt, request_id)
+    assert reference in intake.get("/requests?status=all").text
+    typed = reference.lower().replace("-", " ")
+    found = intake.get("/requests", params={"ref": typed})
+    assert found.status_code == 200
+    assert f'href="/requests/{request_id}"' in found.text  # found though rejected, not open
+    assert "Results: 1" in found.text
+    wrong = intake.get("/requests", params={"ref": "KOVALENKO"})
+    assert "That is not a reference" in wrong.text
+    assert "Results: 0" in wrong.text
+    missing = intake.get("/requests", params={"ref": "R-0000"})
+    assert "No request has this reference." in missing.text or reference == "R-0000"
+
+
+def test_an_officer_logs_a_phone_or_walk_in_request(intake: TestClient, rt: Runtime) -> None:
+    form = intake.get("/requests/new")
+    assert form.status_code == 200
+    assert '<option value="in_person">In person</option>' in form.text
+    assert 'value="web_form"' not in form.text
+    token = csrf_of(form.text)
+    made = intake.post(
+        "/requests",
+        data={"csrf_token": token, "channel": "in_person", "contact": CONTACT, "content": CONTENT},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    page = made.headers["location"]
+    html = intake.get(page).text
+    assert "In person" in html
+    assert CONTACT not in html
+    assert CONTENT not in html
+    assert history_rows(html) == [f"{TODAY} | ui-intake | Request received | —"]
+    created = entries(rt, AuditAction.REQUEST_CREATE)
+    assert created[-1].actor == actor_of(rt, "ui-intake")
+
+
+@pytest.mark.parametrize(
+    ("channel", "contact", "content", "wrong"),
+    [
+        ("web_form", "+000 5", "typed message", {"channel"}),
+        ("phone", "", "typed message", {"contact"}),
+        ("phone", "+000 5", "   ", {"content"}),
+        ("", "c" * 201, "", {"channel", "contact", "content"}),
+    ],
+)
+def test_a_wrong_request_form_names_the_field_and_keeps_what_was_typed(
+    intake: TestClient, rt: Runtime, channel: str, contact: str, content: str, wrong: set[str]
+) -> None:
+    before = len(entries(rt, AuditAction.REQUEST_CREATE))
+    answer = post(
+        intake, "/requests", "/requests/new", channel=channel, contact=contact, content=content
+    )
+    assert answer.startswith("422 ")
+    invalid = set(re.findall(r'id="(\w+)"[^>]*aria-invalid="true"', answer))
+    assert invalid == wrong
+    for field in ("channel", "contact", "content"):
+        assert (f'href="#{field}' in answer) == (field in wrong), field
+    if contact:
+        assert f'value="{contact}"' in answer
+    assert len(entries(rt, AuditAction.REQUEST_CREATE)) == before
+
+
+def test_rejecting_asks_a_reason_then_a_confirmation(intake: TestClient, rt: Runtime) -> None:
+    request_id = add_in(rt, S.IN_REVIEW)
+    page = f"/requests/{request_id}"
+    no_reason = post(intake, f"{page}/status", page, status="rejected", reason=" \u200b ")
+    assert no_reason.startswith("422 ")
+    assert 'id="move-reason" name="reason"' in no_reason
+    assert re.search(r'id="move-reason"[^>]*aria-invalid="true"', no_reason)
+    asked = post(intake, f"{page}/status", page, status="rejected", reason=WHY)
+    assert asked.startswith("200 ")
+    assert f"Reject request {reference_of(rt, request_id)}?" in asked
+    assert 'name="confirm" value="yes"' in asked
+    assert f'name="reason" value="{WHY}"' in asked  # carried along, hidden
+    assert status_of(rt, request_id) == "in_review"
+    done = post(intake, f"{page}/status", page, status="rejected", reason=WHY, confirm="yes")
+    assert done == "303 "
+    assert status_of(rt, request_id) == "rejected"
+    html = intake.get(page).text
+    assert WHY not in html
+    assert history_rows(html)[-1] == f"{TODAY} | ui-intake | Status changed to “Rejected” | Sealed"
+    moved = [e for e in entries(rt, AuditAction.REQUEST_STATUS) if e.subject_id == request_id]
+    assert moved[-1].purpose == "rejected"
+
+
+def test_starting_a_review_needs_neither_reason_nor_confirmation(
+    intake: TestClient, rt: Runtime
+) -> None:
+    request_id = add_in(rt, S.RECEIVED)
+    page = f"/requests/{request_id}"
+    assert post(intake, f"{page}/status", page, status="in_review") == "303 "
+    assert history_rows(intake.get(page).text) == [
+        f"{TODAY} | Other | Request received | —",  # the factory, neither account nor channel
+        f"{TODAY} | ui-intake | Status changed to “In review” | —",
+    ]
+
+
+def test_a_note_is_sealed_in_the_history_and_opens_with_the_reveal(
+    intake: TestClient, rt: Runtime
+) -> None:
+    request_id = add_in(rt, S.IN_REVIEW, contact=CONTACT, content=CONTENT)
+    page = f"/requests/{request_id}"
+    empty = post(intake, f"{page}/notes", page, text="  \n ")
+    assert empty.startswith("422 ")
+    assert re.search(r'id="note-text"[^>]*aria-invalid="true"', empty)
+    for text in (NOTE, NOTE + "-again"):
+        assert post(intake, f"{page}/notes", page, text=text) == "303 "
+    html = intake.get(page).text
+    assert NOTE not in html
+    assert history_rows(html)[-2:] == [f"{TODAY} | ui-intake | Note added | Sealed"] * 2
+    withdrawn = post(
+        intake, f"{page}/status", page, status="withdrawn", reason="MOVED-BECAUSE-1", confirm="yes"
+    )
+    assert withdrawn == "303 "
+    opened = post(
+        intake, f"{page}/reveal", page, htmx=True, purpose="intake_follow_up", reason=REASON
+    )
+    assert opened.startswith("200 ")
+    assert NOTE in opened
+    assert NOTE + "-again" in opened
+    assert "MOVED-BECAUSE-1" in opened  # the reason it was withdrawn with
+    assert "Reason for “Withdrawn”" in opened
+    notes_open = entries(rt, AuditAction.REQUEST_NOTES_OPEN)
+    assert [(e.subject_id, e.purpose) for e in notes_open] == [
+        (request_id, f"intake_follow_up: {REASON}")
+    ]
+    assert not [e for e in entries(rt, AuditAction.REQUEST_NOTE) if e.purpose]
+
+
+@pytest.mark.parametrize("status", [S.ACCEPTED, S.REJECTED])
+def test_notes_and_assignment_end_when_a_request_leaves_review(
+    intake: TestClient, rt: Runtime, status: S
+) -> None:
+    # Their days are plain: after acceptance one could date the crossing.
+    request_id = add_in(rt, status)
+    page = f"/requests/{request_id}"
+    html = intake.get(page).text
+    assert 'id="closed-to-work"' in html
+    assert 'id="note-text"' not in html
+    assert post(intake, f"{page}/notes", page, text=NOTE).startswith("409 ")
+    me = account_id(rt, "ui-intake")
+    assert post(intake, f"{page}/assignment", page, account_id=me).startswith("409 ")
+    with rt.transaction() as tx:
+        kinds = {e.kind for e in intake_service.history(tx, request_id=request_id)}
+    assert kinds == {"status"}
+    assert not [e for e in entries(rt, AuditAction.REQUEST_NOTE) if e.subject_id == request_id]
+
+
+def test_an_officer_assigns_a_request_and_filters_their_own(
+    intake: TestClient, rt: Runtime
+) -> None:
+    mine, other = add_in(rt, S.RECEIVED), add_in(rt, S.RECEIVED)
+    page = f"/requests/{mine}"
+    assert "Assign to me" in intake.get(page).text
+    me = account_id(rt, "ui-intake")
+    assert post(intake, f"{page}/assignment", page, account_id=me) == "303 "
+    html = intake.get(page).text
+    assert 'id="request-assignee">ui-intake<' in html
+    assert "Assign to me" not in html
+    assert history_rows(html)[-1] == f"{TODAY} | ui-intake | Assigned to ui-intake | —"
+    queue = intake.get("/requests?assigned=me").text
+    assert f"/requests/{mine}" in queue
+    assert f"/requests/{other}" not in queue
+    unassigned = intake.get("/requests?assigned=none").text
+    assert f"/requests/{mine}" not in unassigned
+    assert f"/requests/{other}" in unassigned
+    refused = post(intake, f"{page}/assignment", page, account_id="no-such-account")
+    assert refused.startswith("422 ")
+    assert "Choose an intake officer whose account is enabled" in refused
+    assert post(intake, f"{page}/assignment", page, account_id="") == "303 "
+    assert 'id="request-assignee">Unassigned<' in intake.get(page).text
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.INTAKE])
+def test_other_roles_cannot_log_note_or_assign(ui_login: UiLogin, rt: Runtime, role: Role) -> None:
+    request_id = add_in(rt, S.RECEIVED)
+    client = ui_login(role)
+    token = csrf_of(client.get("/").text)
+    page = f"/requests/{request_id}"
+    answers = [
+        client.get("/requests/new"),
+        client.post("/requests", data={"csrf_token": token, "channel": "phone"}),
+        client.post(f"{page}/notes", data={"csrf_token": token, "text": NOTE}),
+        client.post(f"{page}/assignment", data={"csrf_token": token, "account_id": ""}),
+    ]
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    assert entries(rt, AuditAction.REQUEST_NOTE) == []
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40))
+def test_no_page_but_the_reveal_shows_a_note_or_a_reason(
+    intake: TestClient, rt: Runtime, text: str
+) -> None:
+    nonce = f"Z{secrets.token_hex(6)}"
+    request_id = add_in(rt, S.IN_REVIEW)
+    page = f"/requests/{request_id}"
+    post(intake, f"{page}/notes", page, text=nonce + text)
+    post(intake, f"{page}/status", page, status="rejected", reason=text + nonce, confirm="yes")
+    assert status_of(rt, request_id) == "rejected"
+    for path in ("/requests?status=all", page, f"/requests?ref={reference_of(rt, request_id)}"):
+        assert nonce not in intake.get(path).text, path
+
+
+def test_the_confirmation_speaks_the_readers_language(intake: TestClient, rt: Runtime) -> None:
+    request_id = add_in(rt, S.RECEIVED)
+    page = f"/requests/{request_id}"
+    token = csrf_of(intake.get(page).text)
+    intake.post("/language", data={"csrf_token": token, "language": "uk", "next": page})
+    asked = post(intake, f"{page}/status", page, status="withdrawn", reason=WHY)
+    assert asked.startswith("200 ")
+    assert "Позначити як відкликану" in asked  # the button, in the reader's language
+    assert 'name="confirm" value="yes"' in asked

@@ -13,7 +13,10 @@ from safeconduct.web.ui import (
     routes_approvals,
     routes_audit,
     routes_auth,
+    routes_custody,
     routes_people,
+    routes_preferences,
+    routes_registration,
     routes_requests,
 )
 from safeconduct.web.ui.errors import install_error_pages
@@ -27,11 +30,14 @@ def install_ui(app: FastAPI) -> None:
     i18n.load_all()
     for module in (
         routes_auth,
+        routes_registration,
         routes_people,
+        routes_custody,
         routes_requests,
         routes_audit,
         routes_approvals,
         routes_accounts,
+        routes_preferences,
     ):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

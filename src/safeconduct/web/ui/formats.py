@@ -4,13 +4,42 @@ in the operator's zone, with the zone shown, formatted by Babel for their langua
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from markupsafe import Markup, escape
 
-# Days are ISO everywhere: a reader of any language reads them, and they sort.
-TIME_PATTERN = "yyyy-MM-dd HH:mm zzz"
+from safeconduct.accounts import preferences
+
+# Days are ISO everywhere: a reader of any language reads them, and they sort. The zone
+# follows as its offset (`UTC+03:00`): Babel's zone names differ by language ("EDT" in
+# English only), an offset reads the same in all of them.
+TIME_PATTERN = "yyyy-MM-dd HH:mm"
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
+# Offered first on the preferences page, west to east; any other IANA zone can be typed.
+COMMON_ZONES = (
+    "America/Los_Angeles",
+    "America/New_York",
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Warsaw",
+    "Europe/Helsinki",
+    "Europe/Kyiv",
+    "Europe/Chisinau",
+    "Europe/Istanbul",
+    "Europe/Minsk",
+    "Europe/Moscow",
+    "Asia/Tbilisi",
+    "Asia/Yerevan",
+    "Asia/Baku",
+    "Asia/Dubai",
+    "Asia/Tashkent",
+    "Asia/Almaty",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+)
 
 
 def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
@@ -26,7 +55,24 @@ def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
 
 def is_zone(name: str) -> bool:
     """Tell whether `name` is an IANA zone this machine knows."""
-    return name in available_timezones()
+    return preferences.is_zone(name)
+
+
+def zone_label(at: datetime, time_zone: ZoneInfo) -> str:
+    """The zone as a reader of any language knows it at that moment: `UTC` itself, else
+    its offset then (`UTC+03:00`; summer time changes it)."""
+    if time_zone.key in UTC_NAMES:
+        return "UTC"
+    delta = at.astimezone(time_zone).utcoffset()
+    minutes = int(delta.total_seconds() // 60) if delta is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def offset(name: str, at: datetime | None = None) -> str:
+    """The named zone's label now (or at `at`), for a list of zones to choose from."""
+    return zone_label(at or datetime.now(UTC), zone(name))
 
 
 def day(value: date | datetime | str | None) -> Markup:
@@ -51,6 +97,6 @@ def moment(value: datetime | str | None, *, language: str, time_zone: ZoneInfo) 
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     shown = format_datetime(value, TIME_PATTERN, tzinfo=time_zone, locale=language)
-    return Markup('<time datetime="{}">{}</time>').format(
-        value.astimezone(UTC).isoformat(timespec="minutes"), shown
+    return Markup('<time datetime="{}">{} {}</time>').format(
+        value.astimezone(UTC).isoformat(timespec="minutes"), shown, zone_label(value, time_zone)
     )

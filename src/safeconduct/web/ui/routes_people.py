@@ -16,6 +16,7 @@ from safeconduct.custody.models import Custody
 from safeconduct.disclosure import service as disclosure
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.people import search as people_search
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
 from safeconduct.people.schemas import PersonRead
@@ -49,12 +50,19 @@ def people_list(
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """Search by surname, given names or service number; page through the results."""
-    rows, total = people_service.search(db, q=q, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    """Search with one box (names in any script, dates of birth, service numbers); page
+    through the results. A page past the last shows the last."""
+    rows, total = people_search.search(db, q=q, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        page = pages
+        rows, total = people_search.search(db, q=q, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     items = [PersonRead.model_validate(r) for r in rows]
     found = Page[PersonRead](items=items, total=total, page=page, size=PAGE_SIZE)
-    pages = max(1, -(-found.total // PAGE_SIZE))
-    template = "_people_results.html" if render.is_htmx(request) else "people.html"
+    # Going Back to a searched page asks for the whole page again, not the fragment.
+    restoring = request.headers.get("hx-history-restore-request") == "true"
+    fragment = render.is_htmx(request) and not restoring
+    template = "_people_results.html" if fragment else "people.html"
     return render.page(request, db, template, found=found, q=q or "", pages=pages)
 
 
@@ -80,6 +88,8 @@ def person_page(request: Request, person_id: str, db: DbSession, who: Reader) ->
         "person.html",
         person=person,
         custodies=custodies,
+        in_custody=custodies is not None
+        and custody_service.open_custody(db, person_id=person.id) is not None,
         events=(
             custody_service.events_for_person(db, person_id=person.id)
             if custodies is not None

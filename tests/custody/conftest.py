@@ -1,0 +1,104 @@
+"""Custody test helpers: accepted requests, events through the service, a registrar's
+browser session and bearer token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from safeconduct.accounts.policy import Role
+from safeconduct.custody import service as custody_service
+from safeconduct.custody.models import Custody, CustodyEvent
+from safeconduct.custody.schemas import CustodyEventCreate
+from safeconduct.intake.models import RequestStatus, SurrenderRequest
+from safeconduct.runtime import Runtime
+from safeconduct.web.app import create_app
+from tests.factories import ACTOR, PASSWORD, add_request, add_token
+from tests.web.conftest import code, make_account
+from tests.web.ui.conftest import csrf_of
+
+
+def accepted_request(
+    rt: Runtime, reference: str | None = None, status: RequestStatus = RequestStatus.ACCEPTED
+) -> SurrenderRequest:
+    """A request in a given status (accepted by default), set directly: how intake got it
+    there is intake's business, not custody's."""
+    request = add_request(rt)
+    with rt.transaction() as s:
+        row = s.get(SurrenderRequest, request.id)
+        assert row is not None
+        row.status, row.reference = status.value, reference
+        return row
+
+
+def record(rt: Runtime, custody_id: str, **fields: object) -> CustodyEvent:
+    """Record one event through the service, in its own transaction."""
+    with rt.transaction() as s:
+        custody = s.get(Custody, custody_id)
+        assert custody is not None
+        return custody_service.record_event(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=ACTOR,
+            custody=custody,
+            event_in=CustodyEventCreate.model_validate(
+                {"occurred_on": "2026-03-05", "reason": "as ordered", **fields}
+            ),
+        )
+
+
+@dataclass
+class Browser:
+    """A registrar's browser: the client and the CSRF token of its session."""
+
+    client: TestClient
+    csrf: str
+
+    def post(self, path: str, **data: str) -> Response:
+        return self.client.post(
+            path, data={"csrf_token": self.csrf, **data}, follow_redirects=False
+        )
+
+
+@pytest.fixture
+def ui_login_as(rt: Runtime) -> Callable[[Role], TestClient]:
+    """Return a browser logged in through the form as a fresh, enrolled account of a role."""
+
+    def login(role: Role) -> TestClient:
+        client = TestClient(create_app(rt), base_url="https://testserver")
+        username = f"ui-{role.value}"
+        secret = make_account(rt, username, role, enrolled=True)
+        answer = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "code": code(secret)},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
+    return login
+
+
+@pytest.fixture
+def registrar_ui(ui_login_as: Callable[[Role], TestClient]) -> Browser:
+    client = ui_login_as(Role.REGISTRAR)
+    return Browser(client, csrf_of(client.get("/people").text))
+
+
+@pytest.fixture
+def api(rt: Runtime) -> tuple[TestClient, Callable[[Role], dict[str, str]]]:
+    """An API client, and bearer headers for a fresh account in a role."""
+    made: dict[Role, dict[str, str]] = {}
+
+    def headers(role: Role) -> dict[str, str]:
+        if role not in made:
+            token, _ = add_token(rt, f"custody-{role.value}", role)
+            made[role] = {"Authorization": f"Bearer {token}"}
+        return made[role]
+
+    return TestClient(create_app(rt), base_url="https://testserver"), headers
