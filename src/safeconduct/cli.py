@@ -130,6 +130,9 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> Non
     os.umask(0o077)
     settings = _settings(db)
     migrate.upgrade(settings.db_url)
+    # People written without their search keys (by a process that never loaded the
+    # listeners) are findable from the first request.
+    _reindex(settings.db_url, missing_only=True)
     _serve(_runtime(settings), host, port)
 
 

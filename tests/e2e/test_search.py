@@ -4,7 +4,7 @@ date, a service number; the search lives in the URL, so Back keeps it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -35,7 +35,7 @@ PERSON = PersonCreate(
 
 
 @pytest.fixture(scope="module")
-def person_id(server: Server) -> Iterator[str]:
+def person_id(server: Server) -> str:
     """A person of this test's own, added to the served store as the service would."""
     rt = open_runtime(Settings(demo=True, db_url=server.db_url))
     with rt.transaction() as session:
@@ -44,7 +44,7 @@ def person_id(server: Server) -> Iterator[str]:
         )
         found = person.id
     rt.close()
-    yield found
+    return found
 
 
 def _results(page: Any) -> Any:
@@ -90,7 +90,9 @@ def test_typing_searches_as_you_go(person_id: str, as_role: Callable[[str], Any]
 
 
 def test_back_keeps_the_search(
-    person_id: str, as_role: Callable[[str], Any], axe_source: str  # noqa: F811
+    person_id: str,
+    as_role: Callable[[str], Any],
+    axe_source: str,  # noqa: F811
 ) -> None:
     page = as_role("registrar")
     page.goto("/people")
@@ -120,12 +122,15 @@ def test_no_match_says_so(as_role: Callable[[str], Any]) -> None:
 
 
 def test_results_at_phone_width(
-    person_id: str, as_role: Callable[[str], Any], axe_source: str  # noqa: F811
+    person_id: str,
+    as_role: Callable[[str], Any],
+    axe_source: str,  # noqa: F811
 ) -> None:
     page = as_role("registrar")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/people?q=Shcherbatiuk")
     expect(_results(page).locator("tbody tr").first).to_contain_text("SHCHERBATIUK")
     shot(page, "search-results-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert _violations(page, axe_source) == []
     assert person_id

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
-from safeconduct.people import search
+from safeconduct.people import search, search_keys
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person, PersonSearchKey
 from safeconduct.people.schemas import PersonUpdate
@@ -432,3 +432,43 @@ def test_db_upgrade_indexes_people_without_keys_and_reindex_rebuilds_all(rt: Run
     rebuilt = CliRunner().invoke(app, ["db", "reindex", "--db", url])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "search keys rebuilt for 5 people" in rebuilt.output
+
+
+# --- the pure parts ---------------------------------------------------------------------
+
+
+def test_dates_are_read_in_every_common_form() -> None:
+    assert search_keys.parse_date("1979") == "1979"
+    assert search_keys.parse_date("1979-5") == "1979-05"
+    assert search_keys.parse_date("1979-05-12") == "1979-05-12"
+    assert search_keys.parse_date("12.05.1979") == "1979-05-12"
+    assert search_keys.parse_date("5/1979") == "1979-05"
+    assert search_keys.parse_date("1979-13") is None
+    assert search_keys.parse_date("32.01.1979") is None
+    assert search_keys.parse_date("AB1979") is None
+
+
+def test_one_edit_reaches_every_typo_and_nothing_short() -> None:
+    near = search_keys.one_edit("ivanov", search_keys.LETTERS)
+    assert {"ivaov", "ivannov", "ivamov", "vianov"} <= near
+    assert "ivanov" not in near
+    assert "ivna" in search_keys.one_edit("ivan", search_keys.LETTERS)
+    assert all(len(w) >= search_keys.MIN_TYPO_LENGTH for w in near)
+    assert search_keys.one_edit("ara", search_keys.LETTERS) == set()
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=12))
+def test_a_prefix_range_holds_exactly_the_words_it_begins(prefix: str) -> None:
+    upper = search_keys.successor(prefix)
+    for word in (prefix, prefix + "a", prefix + "zz", prefix[:-1], prefix[:-1] + "zzz"):
+        inside = word >= prefix and (upper is None or word < upper)
+        assert inside == word.startswith(prefix), word
+
+
+def test_french_and_romanian_spellings_sound_like_the_others() -> None:
+    sounds = search_keys.sounds
+    assert sounds("cosolobenco") & sounds("kosolobenko")
+    assert sounds("olecsandr") & sounds("oleksandr")
+    assert sounds("jukov") & sounds("zhukov")
+    assert sounds("kuznecov") & sounds("kuznetsov")
+    assert not sounds("sosnov") & sounds("ivanov")

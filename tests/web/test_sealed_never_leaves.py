@@ -18,48 +18,82 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=0
 )
 
 
+def _post(client: TestClient, url: str, headers: dict[str, str], body: object) -> dict[str, str]:
+    answer = client.post(url, headers=headers, json=body)
+    assert answer.status_code in (200, 201), (url, answer.text)
+    result: dict[str, str] = answer.json()
+    return result
+
+
 def _plant(client: TestClient, bearer: Bearer, texts: list[str], nonce: str) -> dict[str, str]:
+    """Put the texts, marked, in every sealed place: a request's contact, message, note and
+    rejection reason; a person's family details; a custody's circumstances; a death's
+    place and cause."""
     secret = [f"{nonce}{t}" for t in texts]
     registrar, intake = bearer(Role.REGISTRAR), bearer(Role.INTAKE)
     # The link to the request is sealed too, but a request's id is plain on its own pages:
     # the link is checked by the linkage-attack test, the planted texts here.
-    request = client.post(
-        "/api/v1/requests",
-        headers=intake,
-        json={"channel": "web_form", "contact": secret[3][:200], "content": secret[4] + secret[2]},
-    ).json()
+    body = {"channel": "web_form", "contact": secret[3][:200], "content": secret[4] + secret[2]}
+    request = _post(client, "/api/v1/requests", intake, body)
+    rejected = _post(client, "/api/v1/requests", intake, body | {"channel": "phone"})
+    requests = f"/api/v1/requests/{request['id']}"
+    _post(client, f"{requests}/notes", intake, {"text": secret[1]})
     # Only an accepted request can be named as the one a custody came from.
     for status in ("in_review", "accepted"):
-        moved = client.post(
-            f"/api/v1/requests/{request['id']}/status", headers=intake, json={"status": status}
-        )
-        assert moved.status_code == 200, moved.text
-    person = client.post(
+        _post(client, f"{requests}/status", intake, {"status": status})
+    reason = {"status": "rejected", "reason": secret[0]}
+    _post(client, f"/api/v1/requests/{rejected['id']}/status", intake, reason)
+    family = {"father_first_name": secret[2][:200], "person_to_inform": secret[3][:300]}
+    person = _post(
+        client,
         "/api/v1/persons",
-        headers=registrar,
-        json={"surname": "HONCHARENKO", "given_names": "Taras"},
-    ).json()
-    custody = client.post(
+        registrar,
+        {"surname": "HONCHARENKO", "given_names": "Taras", "family": family},
+    )
+    circumstances = {
+        "mode": "voluntary",
+        "place": secret[0],
+        "how": secret[1],
+        "request_id": request["id"],
+    }
+    custody = _post(
+        client,
         "/api/v1/custodies",
-        headers=registrar,
-        json={
+        registrar,
+        {
             "person_id": person["id"],
             "since": "2026-05-01",
             "place_of_internment": "Camp 3",
-            "circumstances": {
-                "mode": "voluntary",
-                "place": secret[0],
-                "how": secret[1],
-                "request_id": request["id"],
-            },
+            "circumstances": circumstances,
         },
-    ).json()
-    return {"person_id": person["id"], "custody_id": custody["id"], "request_id": request["id"]}
+    )
+    death = {
+        "kind": "death",
+        "occurred_on": "2026-05-02",
+        "reason": "reported by the camp doctor",
+        "details": {"place": secret[4][:200], "cause": secret[2][:200]},
+    }
+    _post(client, f"/api/v1/custodies/{custody['id']}/events", registrar, death)
+    return {
+        "person_id": person["id"],
+        "custody_id": custody["id"],
+        "request_id": request["id"],
+        "rejected_id": rejected["id"],
+    }
 
 
 def _readable(ids: dict[str, str]) -> list[str]:
     p, c, r = ids["person_id"], ids["custody_id"], ids["request_id"]
+    rejected = ids["rejected_id"]
     return [
+        f"/api/v1/persons/{p}/revisions",
+        f"/api/v1/custodies/{c}/events",
+        f"/api/v1/requests/{r}/history",
+        f"/api/v1/requests/{rejected}",
+        f"/api/v1/requests/{rejected}/history",
+        f"/requests/{rejected}",
+        "/audit/export.csv",
+        f"/people/{p}/edit",
         "/api/v1/persons",
         f"/api/v1/persons/{p}",
         f"/api/v1/persons/{p}/custodies",

@@ -17,6 +17,7 @@ from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor
+from safeconduct.demo.life import add_custody_life
 from safeconduct.demo.synthetic import generate
 from safeconduct.demo.timeline import (
     DAY,
@@ -118,6 +119,8 @@ def seed(
         while (event := agenda.pop()) is not None and result.people < people:
             moving.set(event.at)
             _run(worker, agenda, event, result, people, progress)
+        recorder = worker.staff.registrars[0].actor if worker.staff.registrars else None
+        add_custody_life(rt, actor=recorder or worker.staff.system, seed_value=seed_value, end=end)
         with rt.transaction() as session:
             rt.audit.checkpoint(session)  # a signed mark at the end of what was seeded
     return result

@@ -13,7 +13,12 @@ from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors
 from safeconduct.people import search, service
 from safeconduct.people.models import Person
-from safeconduct.people.schemas import PersonCreate, PersonRead, PersonUpdate
+from safeconduct.people.schemas import (
+    PersonCreate,
+    PersonRead,
+    PersonRevisionRead,
+    PersonUpdate,
+)
 from safeconduct.schemas_common import Page
 
 router = APIRouter(prefix="/persons", tags=["persons"], responses=GUARDED)
@@ -62,7 +67,8 @@ def create_person(
     rt: RuntimeDep,
     who: Annotated[Principal, Depends(Requires(Permission.PERSON_WRITE))],
 ) -> PersonRead:
-    person = service.create(db, audit=rt.audit, actor=who.actor, person_in=body)
+    """Register a person; the family details, if given, are sealed and never returned."""
+    person = service.create(db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, person_in=body)
     return PersonRead.model_validate(person)
 
 
@@ -83,7 +89,26 @@ def update_person(
     rt: RuntimeDep,
     who: Annotated[Principal, Depends(Requires(Permission.PERSON_WRITE))],
 ) -> PersonRead:
+    """Correct the fields given, with a reason kept in the person's history."""
     person = service.update(
-        db, audit=rt.audit, actor=who.actor, person=_found(db, person_id), person_in=body
+        db,
+        keyring=rt.keyring,
+        audit=rt.audit,
+        actor=who.actor,
+        person=_found(db, person_id),
+        person_in=body,
     )
     return PersonRead.model_validate(person)
+
+
+@router.get(
+    "/{person_id}/revisions", response_model=list[PersonRevisionRead], responses=errors(404)
+)
+def read_revisions(
+    person_id: str,
+    db: DbSession,
+    _: Annotated[Principal, Depends(Requires(Permission.PERSON_READ))],
+) -> list[PersonRevisionRead]:
+    """A person's history, newest first: who changed which fields, which day, why, and the
+    plain values before and after (the sealed family details by name only)."""
+    return service.revisions(db, person_id=_found(db, person_id).id)

@@ -31,8 +31,18 @@ def template_msgids() -> set[str]:
 
 
 def catalog(language: str) -> dict[str, str]:
+    """msgid -> translation; each part of a plural message (`ngettext`) -> its last form,
+    or "" while any form is missing."""
+    entries: dict[str, str] = {}
     with i18n.catalog_path(language).open("rb") as po:
-        return {m.id: m.string for m in read_po(po, locale=language) if m.id}
+        for m in read_po(po, locale=language):
+            if not m.id:
+                continue
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)
+            for msgid in ids:
+                entries[msgid] = forms[-1] if all(forms) else ""
+    return entries
 
 
 def test_the_templates_are_translatable() -> None:
@@ -52,10 +62,12 @@ def test_every_msgid_has_a_translation(language: str) -> None:
 @pytest.mark.parametrize("language", ["ru", "uk"])
 def test_russian_and_ukrainian_are_really_translated(language: str) -> None:
     entries = catalog(language)
-    same = [m for m, text in entries.items() if text == m and not m.startswith(("Webhook",))]
+    # A msgid of placeholders only ("%(field)s: %(value)s") has no word to translate.
+    worded = {m: text for m, text in entries.items() if re.search("[A-Za-z]", PLACEHOLDER.sub("", m))}
+    same = [m for m, text in worded.items() if text == m and not m.startswith(("Webhook",))]
     assert same == []
     assert all(
-        re.search("[а-яіїєґʼ]", text.lower()) for m, text in entries.items() if m not in {"Webhook"}
+        re.search("[а-яіїєґʼ]", text.lower()) for m, text in worded.items() if m not in {"Webhook"}
     ), language
 
 
