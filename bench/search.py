@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.search_data import generate  # noqa: E402
+
 from safeconduct import migrate  # noqa: E402
 from safeconduct.db import make_engine, new_id  # noqa: E402
 from safeconduct.people import search  # noqa: E402
@@ -149,9 +150,7 @@ def run_queries(
 
 
 def report(db: str, ours: dict[str, Scores], old: dict[str, Scores]) -> bool:
-    print(
-        f"\n{db}: latency in ms (page of {PAGE}); recall = intended person on the first page"
-    )
+    print(f"\n{db}: latency in ms (page of {PAGE}); recall = intended person on the first page")
     print(
         f"{'kind':18} {'n':>4} {'p50':>7} {'p95':>7} {'max':>7} {'recall':>7} │"
         f" {'old p50':>7} {'old p95':>7} {'old rec':>7} │ {'p95 ratio':>9}"

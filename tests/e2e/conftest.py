@@ -137,3 +137,53 @@ def as_role(server: Server, new_page: Callable[..., Any]) -> Callable[[str], Any
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+BLOCKING = {"serious", "critical"}
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's source, to run in pages (through the DevTools protocol, which the page's
+    CSP does not govern: the page itself still loads no inline script)."""
+    if not AXE.exists():
+        missing(f"accessibility tests need {AXE} (make node_modules/axe-core/axe.min.js)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def violations(page: Any, axe_source: str) -> list[str]:
+    """axe-core's findings of serious or critical impact on the page as it stands."""
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document);"
+        " return {passes: r.passes.length, violations: r.violations.map(v =>"
+        " ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))}; }"
+    )
+    assert result["passes"] > 0, "axe did not run"
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][:3]}"
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def shots(page: Any, name: str) -> None:
+    """Screenshots of the page at 1280 and at 390 px wide (left at 1280)."""
+    for size, suffix in ((DESK, "1280"), (PHONE, "390")):
+        page.set_viewport_size(size)
+        shot(page, f"{name}-{suffix}")
+    page.set_viewport_size(DESK)
+
+
+def check_page(page: Any, axe_source: str, name: str) -> None:
+    """At both widths: a screenshot, no serious accessibility finding, and nothing wider
+    than the phone's screen."""
+    for size, suffix in ((DESK, "1280"), (PHONE, "390")):
+        page.set_viewport_size(size)
+        shot(page, f"{name}-{suffix}")
+        assert violations(page, axe_source) == [], f"{name} at {suffix} px"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: {width} px wide at 390"
+    page.set_viewport_size(DESK)

@@ -19,22 +19,12 @@ from playwright.sync_api import expect
 from safeconduct.accounts.policy import Role
 from safeconduct.config import Settings
 from safeconduct.runtime import Runtime, open_runtime
-from tests.e2e.conftest import AXE, Server, missing, shot
+from tests.e2e.conftest import Server, check_page
 from tests.factories import add_token
 
 pytestmark = pytest.mark.e2e
-BLOCKING = {"serious", "critical"}
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 900}
 CLERK = "e2e-admin-clerk"
 MACHINE = "e2e-admin-machine"
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        missing(f"accessibility tests need {AXE} (make node_modules/axe-core/axe.min.js)")
-    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -43,30 +33,6 @@ def store(server: Server) -> Iterator[Runtime]:
     rt = open_runtime(Settings(demo=True, db_url=server.db_url))
     yield rt
     rt.close()
-
-
-def _check(page: Any, axe_source: str, name: str) -> None:
-    """Screenshots at both widths, nothing wider than the phone, no serious axe finding."""
-    page.set_viewport_size(DESK)
-    shot(page, f"{name}-1280")
-    page.set_viewport_size(PHONE)
-    shot(page, f"{name}-390")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: {width} px wide at 390"
-    page.set_viewport_size(DESK)
-    page.evaluate(axe_source)
-    result = page.evaluate(
-        "async () => { const r = await axe.run(document);"
-        " return {passes: r.passes.length, violations: r.violations.map(v =>"
-        " ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))}; }"
-    )
-    assert result["passes"] > 0, "axe did not run"
-    found = [
-        f"{v['id']} ({v['impact']}): {v['nodes'][:3]}"
-        for v in result["violations"]
-        if v["impact"] in BLOCKING
-    ]
-    assert found == [], name
 
 
 def _confirm(page: Any, heading: str, button: str) -> None:
@@ -98,16 +64,16 @@ def test_the_admin_invites_disables_enables_and_revokes_a_token(
     expect(admin.locator("code.secret")).to_be_visible()
     row = admin.get_by_role("row").filter(has=admin.get_by_role("cell", name=CLERK, exact=True))
     expect(row).to_contain_text("Invited")
-    _check(admin, axe_source, "admin-accounts")
+    check_page(admin, axe_source, "admin-accounts")
 
     row.get_by_role("link", name=CLERK).click()
     expect(admin.get_by_role("heading", level=1)).to_have_text(f"Account {CLERK}")
     admin.get_by_role("button", name="Disable account").click()
-    _check(admin, axe_source, "admin-confirm-disable")
+    check_page(admin, axe_source, "admin-confirm-disable")
     _confirm(admin, f"Disable {CLERK}?", "Disable account")
     expect(admin.get_by_role("status")).to_have_text(f"Account {CLERK} disabled.")
     expect(admin.locator("dl.facts")).to_contain_text("Disabled")
-    _check(admin, axe_source, "admin-account-disabled")
+    check_page(admin, axe_source, "admin-account-disabled")
     admin.get_by_role("button", name="Enable account").click()
     _confirm(admin, f"Enable {CLERK}?", "Enable account")
     expect(admin.get_by_role("status")).to_have_text(f"Account {CLERK} enabled.")
@@ -121,7 +87,7 @@ def test_the_admin_invites_disables_enables_and_revokes_a_token(
     tokens = admin.get_by_role("table")
     expect(tokens).to_contain_text(f"{MACHINE} token")
     expect(tokens).to_contain_text("Active")
-    _check(admin, axe_source, "admin-account-tokens")
+    check_page(admin, axe_source, "admin-account-tokens")
     admin.get_by_role("button", name=f"Revoke token {MACHINE} token").click()
     _confirm(admin, f"Revoke the API token “{MACHINE} token” of {MACHINE}?", "Revoke token")
     expect(admin.get_by_role("status")).to_have_text("API token revoked.")
@@ -144,7 +110,7 @@ def test_the_auditor_filters_follows_a_record_and_exports(
     entries = auditor.locator("table.stack tbody tr")
     expect(entries.first).to_contain_text("Logged in")
     assert set(entries.locator("td[data-label='Action']").all_inner_texts()) == {"Logged in"}
-    _check(auditor, axe_source, "audit-filtered")
+    check_page(auditor, axe_source, "audit-filtered")
 
     auditor.reload()  # the filters live in the address
     expect(auditor.get_by_label("Action")).to_have_value("account:login")
@@ -180,4 +146,4 @@ def test_the_auditor_filters_follows_a_record_and_exports(
     ids = auditor.locator("table.stack tbody td[data-label='Record'] code").all_inner_texts()
     assert ids
     assert set(ids) == {record_id}
-    _check(auditor, axe_source, "audit-record")
+    check_page(auditor, axe_source, "audit-record")

@@ -18,43 +18,9 @@ from safeconduct.config import Settings
 from safeconduct.people import service as people_service
 from safeconduct.people.schemas import PersonCreate
 from safeconduct.runtime import open_runtime
-from tests.e2e.conftest import AXE, Server, missing, shot
+from tests.e2e.conftest import Server, shots, violations
 
 pytestmark = pytest.mark.e2e
-BLOCKING = {"serious", "critical"}
-NARROW = {"width": 390, "height": 844}
-WIDE = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        missing(f"accessibility tests need {AXE} (make node_modules/axe-core/axe.min.js)")
-    return AXE.read_text(encoding="utf-8")
-
-
-def _violations(page: Any, axe_source: str) -> list[str]:
-    page.evaluate(axe_source)
-    result = page.evaluate(
-        "async () => { const r = await axe.run(document);"
-        " return {passes: r.passes.length, violations: r.violations.map(v =>"
-        " ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))}; }"
-    )
-    assert result["passes"] > 0, "axe did not run"
-    return [
-        f"{v['id']} ({v['impact']}): {v['nodes'][:3]}"
-        for v in result["violations"]
-        if v["impact"] in BLOCKING
-    ]
-
-
-def _shots(page: Any, name: str) -> None:
-    """The page at 1280 and at 390 px wide."""
-    page.set_viewport_size(WIDE)
-    shot(page, f"{name}-1280")
-    page.set_viewport_size(NARROW)
-    shot(page, f"{name}-390")
-    page.set_viewport_size(WIDE)
 
 
 def _day(days_ago: int) -> str:
@@ -86,8 +52,8 @@ def _open_custody(page: Any, server: Server, camp: str, axe_source: str) -> tupl
     page.goto(person)
     page.get_by_role("link", name="Open a custody").click()
     page.wait_for_url(re.compile(r"/custodies/new$"))
-    assert _violations(page, axe_source) == []
-    _shots(page, "custody-new")
+    assert violations(page, axe_source) == []
+    shots(page, "custody-new")
     page.get_by_label("In custody since").fill(_day(10))
     page.get_by_label("Place of internment").fill(camp)
     page.get_by_label("Mode").select_option(label="Voluntary surrender")
@@ -149,14 +115,14 @@ def test_a_custody_from_opening_to_release(
     form.get_by_label("Date of the event").fill(_day(6))
     form.get_by_label("Reason").fill("released at the end of active hostilities")
     form.get_by_role("button", name="Record the event").click()
-    assert _violations(page, axe_source) == []
-    _shots(page, "custody-confirm")
+    assert violations(page, axe_source) == []
+    shots(page, "custody-confirm")
     page.get_by_role("button", name="Yes, record it").click()
     page.wait_for_url(re.compile(rf"#custody-{custody_id}$"))
     expect(rows).to_have_count(4)
     expect(article).to_contain_text("This custody has ended")
-    assert _violations(page, axe_source) == []
-    _shots(page, "custody-life")
+    assert violations(page, axe_source) == []
+    shots(page, "custody-life")
 
     # The stale page's release is refused, with the current and the asked-for states.
     old_form = stale.locator(f"form[action$='/custodies/{custody_id}/events']")
@@ -168,7 +134,7 @@ def test_a_custody_from_opening_to_release(
     refusal = stale.locator("#event-refused")
     expect(refusal).to_contain_text("“Release” (to “Released”) is not possible from “Released”")
     expect(refusal).to_contain_text("this custody has ended")
-    assert _violations(stale, axe_source) == []
-    _shots(stale, "custody-refused")
+    assert violations(stale, axe_source) == []
+    shots(stale, "custody-refused")
     stale.goto(person)
     expect(stale.locator(f"#events-{custody_id} tbody tr")).to_have_count(4)

@@ -15,12 +15,10 @@ from safeconduct.audit.models import AuditEntry
 from safeconduct.config import Settings
 from safeconduct.intake.models import SurrenderRequest
 from safeconduct.runtime import open_runtime
-from tests.e2e.conftest import Server, shot
-from tests.e2e.test_accessibility import _violations, axe_source
+from tests.e2e.conftest import Server, shot, violations
 
 pytestmark = pytest.mark.e2e
 REASON = "call back to agree the meeting point"
-__all__ = ["axe_source"]  # a fixture this module uses, imported from its home
 
 
 def _stored(server: Server, request_id: str) -> tuple[str, str, list[AuditEntry]]:
@@ -60,7 +58,7 @@ def test_intake_reveals_a_request_and_starts_its_review(
 
     _reveal_contact(page)
     assert page.url == server.url(f"/requests/{request_id}")  # nothing opened in the address
-    assert _violations(page, axe_source) == []
+    assert violations(page, axe_source) == []
     shot(page, "intake-request")
     _status, actor, entries = _stored(server, request_id)
     opened = [e for e in entries if e.action.endswith(":open")]

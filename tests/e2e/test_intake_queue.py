@@ -14,26 +14,13 @@ from sqlalchemy import select
 from safeconduct.audit.models import AuditEntry
 from safeconduct.config import Settings
 from safeconduct.runtime import open_runtime
-from tests.e2e.conftest import Server, shot
-from tests.e2e.test_accessibility import _violations, axe_source
+from tests.e2e.conftest import Server, check_page
 
 pytestmark = pytest.mark.e2e
-__all__ = ["axe_source"]  # a fixture this module uses, imported from its home
 CONTACT = "+000 555 0142, after 20:00"
 MESSAGE = "Wants to cross near the old mill; two others with him."
 NOTE = "Called back: meeting point agreed, he will call again on Friday."
 REASON = "The crossing he asks for is under fire: no safe way to arrange it."
-NARROW = {"width": 390, "height": 844}
-WIDE = {"width": 1280, "height": 900}
-
-
-def _clean_at_both_widths(page: Any, axe_source: str, name: str) -> None:
-    """No serious accessibility violation, and a screenshot, at 1280 and at 390 px."""
-    for size, suffix in ((WIDE, "1280"), (NARROW, "390")):
-        page.set_viewport_size(size)
-        assert _violations(page, axe_source) == [], f"{name} at {suffix} px"
-        shot(page, f"{name}-{suffix}")
-    page.set_viewport_size(WIDE)
 
 
 def _logged(server: Server, request_id: str) -> list[AuditEntry]:
@@ -50,7 +37,7 @@ def _log_phone_request(page: Any, axe_source: str) -> str:
     page.goto("/requests")
     page.get_by_role("link", name="Log a phone or walk-in request").click()
     page.wait_for_url(re.compile(r"/requests/new$"))
-    _clean_at_both_widths(page, axe_source, "intake-new-request")
+    check_page(page, axe_source, "intake-new-request")
     page.get_by_label("Channel").select_option("phone")
     page.get_by_label("Contact", exact=True).fill(CONTACT)
     page.get_by_label("What they said").fill(MESSAGE)
@@ -64,7 +51,7 @@ def _reject_with_reason(page: Any, axe_source: str, reference: str) -> None:
     page.get_by_label("Reason for ending it").fill(REASON)
     page.get_by_role("button", name="Reject", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Reject request {reference}?")
-    _clean_at_both_widths(page, axe_source, "intake-confirm-reject")
+    check_page(page, axe_source, "intake-confirm-reject")
     page.get_by_role("button", name="Reject the request").click()
     expect(page.locator("#request-status")).to_have_text("Rejected")
 
@@ -97,7 +84,7 @@ def test_intake_logs_assigns_notes_and_rejects_a_request(
     expect(history.nth(3)).to_contain_text("Sealed")
     for secret in (CONTACT, MESSAGE, NOTE, REASON):
         assert secret not in page.content()
-    _clean_at_both_widths(page, axe_source, "intake-request-history")
+    check_page(page, axe_source, "intake-request-history")
 
     page.get_by_text("Reveal the contact, message and notes").click()
     page.get_by_label("Purpose").select_option("intake_follow_up")
@@ -107,7 +94,7 @@ def test_intake_logs_assigns_notes_and_rejects_a_request(
     for secret in (CONTACT, MESSAGE, NOTE, REASON):
         expect(revealed).to_contain_text(secret)
     expect(revealed).to_contain_text("Reason for “Rejected”")
-    _clean_at_both_widths(page, axe_source, "intake-request-revealed")
+    check_page(page, axe_source, "intake-request-revealed")
 
     actions = [e.action for e in _logged(server, request_id)]
     assert actions.count("request:status") == 1  # the rejection: logging it is request:create
@@ -137,4 +124,4 @@ def test_the_queue_finds_a_request_by_its_reference_and_by_assignee(
     page.get_by_role("button", name="Filter").click()
     expect(page.locator(f'tbody a[href="/requests/{request_id}"]')).to_have_count(1)
     expect(page.locator("tbody tr").first).to_contain_text("intake")
-    _clean_at_both_widths(page, axe_source, "intake-queue-mine")
+    check_page(page, axe_source, "intake-queue-mine")

@@ -15,8 +15,7 @@ from safeconduct.accounts.policy import Role
 from safeconduct.config import Settings
 from safeconduct.demo.accounts import DemoAccount
 from safeconduct.runtime import open_runtime
-from tests.e2e.conftest import AXE, Server, log_in, missing, shot
-from tests.e2e.test_accessibility import _violations
+from tests.e2e.conftest import AXE, Server, log_in, missing, shot, violations
 from tests.factories import PASSWORD, add_account
 
 pytestmark = pytest.mark.e2e
@@ -124,7 +123,7 @@ def test_an_operator_sets_language_and_zone_on_a_phone(
     page.set_viewport_size(PHONE)
     log_in(page, _own_account(server, "phone-prefs"))
     page.get_by_role("link", name="Preferences").click()
-    assert _violations(page, axe) == []
+    assert violations(page, axe) == []
     page.get_by_label("Language of the interface").select_option("uk")
     page.get_by_label("Zone", exact=True).select_option("Europe/Kyiv")
     shot(page, "preferences-filled-390")
@@ -137,7 +136,7 @@ def test_an_operator_sets_language_and_zone_on_a_phone(
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.locator("#other-zone")).to_have_value("Mars/Olympus")
     expect(page.locator("#other-zone")).to_have_attribute("aria-invalid", "true")
-    assert _violations(page, axe) == []
+    assert violations(page, axe) == []
     shot(page, "preferences-refused-390")
     page.set_viewport_size(DESK)
     shot(page, "preferences-refused-1280")

@@ -12,34 +12,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import AXE, missing, shot
+from tests.e2e.conftest import DESK, check_page
 
 pytestmark = pytest.mark.e2e
-BLOCKING = {"serious", "critical"}
-NARROW = {"width": 390, "height": 844}
-WIDE = {"width": 1280, "height": 720}
-
-
-def _axe_clean(page: Any) -> None:
-    """No axe-core violation of serious or critical impact on the page as it stands."""
-    if not AXE.exists():
-        missing(f"accessibility checks need {AXE}")
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => { const r = await axe.run(document);"
-        " return {passes: r.passes.length, violations: r.violations.map(v =>"
-        " ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))}; }"
-    )
-    assert result["passes"] > 0, "axe did not run"
-    bad = [v for v in result["violations"] if v["impact"] in BLOCKING]
-    assert bad == []
-
-
-def _shots(page: Any, name: str) -> None:
-    shot(page, f"{name}-1280")
-    page.set_viewport_size(NARROW)
-    shot(page, f"{name}-390")
-    page.set_viewport_size(WIDE)
 
 
 def _fill_identity(page: Any, surname: str, given: str, service_number: str) -> None:
@@ -61,14 +36,13 @@ def _register(page: Any) -> str:
 
 
 def test_register_meet_a_duplicate_correct_and_find_across_scripts(
-    as_role: Callable[[str], Any],
+    as_role: Callable[[str], Any], axe_source: str
 ) -> None:
     page = as_role("registrar")
-    page.set_viewport_size(WIDE)
+    page.set_viewport_size(DESK)
     page.goto("/people/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a person")
-    _axe_clean(page)
-    _shots(page, "registration-form")
+    check_page(page, axe_source, "registration-form")
 
     number = f"E2E-{secrets.token_hex(3).upper()}"
     _fill_identity(page, "SYDORENKO", "Oleksandra", number)
@@ -94,16 +68,14 @@ def test_register_meet_a_duplicate_correct_and_find_across_scripts(
     existing = page.locator(f'#duplicates a[href="/people/{person_id}"]')
     expect(existing).to_have_count(1)
     expect(page.get_by_label("Surname")).to_have_value("SIDORENKO")  # everything kept
-    _axe_clean(page)
-    _shots(page, "registration-duplicates")
+    check_page(page, axe_source, "registration-duplicates")
     existing.click()  # it is her: open her record instead of registering again
     page.wait_for_url(re.compile(f"/people/{person_id}$"))
 
     page.get_by_role("link", name="Edit identity").click()
     expect(page.get_by_label("Surname")).to_have_value("SYDORENKO")
     expect(page.get_by_label("Father's first name")).to_have_value("")  # sealed, not shown
-    _axe_clean(page)
-    _shots(page, "correction-form")
+    check_page(page, axe_source, "correction-form")
     page.get_by_label("Rank").select_option("senior sergeant")
     page.get_by_role("button", name="Save the correction").click()
     expect(page.get_by_role("alert")).to_contain_text("Reason for the change")  # required
@@ -115,8 +87,7 @@ def test_register_meet_a_duplicate_correct_and_find_across_scripts(
     expect(history).to_contain_text("Promotion confirmed by the unit's list")
     expect(history).to_contain_text("registrar")
     page.locator("#person-history").scroll_into_view_if_needed()
-    _axe_clean(page)
-    _shots(page, "person-history")
+    check_page(page, axe_source, "person-history")
 
     # Found by a Latin transliteration with one letter wrong (k -> c), the query in the URL.
     page.goto("/people?q=Sydorenco+Oleksandra")

@@ -17,8 +17,7 @@ from safeconduct.people import search  # noqa: F401  (its listeners keep the key
 from safeconduct.people import service as people_service
 from safeconduct.people.schemas import PersonCreate
 from safeconduct.runtime import open_runtime
-from tests.e2e.conftest import Server, shot
-from tests.e2e.test_accessibility import _violations, axe_source  # noqa: F401
+from tests.e2e.conftest import Server, shot, violations
 
 pytestmark = pytest.mark.e2e
 BOX = "Surname, given names or service number, patronymic or date of birth"
@@ -92,13 +91,13 @@ def test_typing_searches_as_you_go(person_id: str, as_role: Callable[[str], Any]
 def test_back_keeps_the_search(
     person_id: str,
     as_role: Callable[[str], Any],
-    axe_source: str,  # noqa: F811
+    axe_source: str,
 ) -> None:
     page = as_role("registrar")
     page.goto("/people")
     _search_by_submit(page, "Щербатюк Юлія")
     shot(page, "search-results")
-    assert _violations(page, axe_source) == []
+    assert violations(page, axe_source) == []
     page.locator("#results tbody a", has_text="SHCHERBATIUK").click()
     page.wait_for_url(f"**/people/{person_id}")
     page.go_back()
@@ -124,7 +123,7 @@ def test_no_match_says_so(as_role: Callable[[str], Any]) -> None:
 def test_results_at_phone_width(
     person_id: str,
     as_role: Callable[[str], Any],
-    axe_source: str,  # noqa: F811
+    axe_source: str,
 ) -> None:
     page = as_role("registrar")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -132,5 +131,5 @@ def test_results_at_phone_width(
     expect(_results(page).locator("tbody tr").first).to_contain_text("SHCHERBATIUK")
     shot(page, "search-results-390")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert _violations(page, axe_source) == []
+    assert violations(page, axe_source) == []
     assert person_id

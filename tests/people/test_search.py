@@ -7,6 +7,7 @@ import importlib
 from typing import Any
 
 import iuliia
+import pytest
 import translitua
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -472,3 +473,48 @@ def test_french_and_romanian_spellings_sound_like_the_others() -> None:
     assert sounds("jukov") & sounds("zhukov")
     assert sounds("kuznecov") & sounds("kuznetsov")
     assert not sounds("sosnov") & sounds("ivanov")
+
+
+def test_the_benchmark_runner_measures_latency_recall_and_the_old_search(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bench.search import bench
+
+    people: list[dict[str, Any]] = [
+        {
+            "surname": "ABRAMOVA",
+            "given_names": "Pelageia",
+            "patronymic": None,
+            "date_of_birth": "1979-05-12",
+            "service_number": "AB-1",
+            "sex": "female",
+            "rank": None,
+            "nationality": None,
+            "name_original_script": "Абрамова Пелагея",
+        },
+        {
+            "surname": "Zhukov",
+            "given_names": "Ivan",
+            "patronymic": "Petrovich",
+            "date_of_birth": "1980",
+            "service_number": None,
+            "sex": "male",
+            "rank": "Private",
+            "nationality": None,
+            "name_original_script": None,
+        },
+    ]
+    queries = [
+        {"text": "Абрамова Пелагея", "kind": "cyrillic", "person": 0},
+        {"text": "ABRAMOVA", "kind": "latin", "person": 0},
+        {"text": "Jukov Ivan", "kind": "translit_variant", "person": 1},
+        {"text": "Zhukv Ivan", "kind": "typo", "person": 1},
+        {"text": "Ivan 1980", "kind": "dob", "person": 1},
+        {"text": "ab1", "kind": "service_number", "person": 0},
+    ]
+    bench("sqlite", people, queries)
+    out = capsys.readouterr().out
+    for kind in ("cyrillic", "latin", "translit_variant", "typo", "dob", "service_number"):
+        line = next(row for row in out.splitlines() if row.startswith(kind))
+        assert " 100.0% │" in line, line
+    assert "target p95 < 100 ms:" in out

@@ -82,15 +82,18 @@ def _rows(person_id: str, person: Any) -> list[dict[str, str]]:
     return [{"person_id": person_id, "field": f, "key": k} for f, k in person_keys(person)]
 
 
-def _write_keys(connection: Connection, person: Person) -> None:
-    connection.execute(delete(_KEYS).where(_KEYS.c.person_id == person.id))
-    rows = _rows(person.id, person)
-    if rows:
+def _insert_keys(connection: Connection, person: Person) -> None:
+    if rows := _rows(person.id, person):
         connection.execute(insert(_KEYS), rows)
 
 
+def _write_keys(connection: Connection, person: Person) -> None:
+    connection.execute(delete(_KEYS).where(_KEYS.c.person_id == person.id))
+    _insert_keys(connection, person)
+
+
 def _after_insert(_mapper: Mapper[Person], connection: Connection, person: Person) -> None:
-    _write_keys(connection, person)
+    _insert_keys(connection, person)
 
 
 def _after_update(_mapper: Mapper[Person], connection: Connection, person: Person) -> None:
@@ -130,14 +133,14 @@ def reindex(session: Session, *, missing_only: bool = False, batch: int = 2000) 
 
 def _condition(probe: Probe, dialect: str) -> ColumnElement[bool]:
     """The SQL condition a key row meets to match `probe`."""
-    keys = _KEYS
+    field, key = _KEYS.c.field, _KEYS.c.key
     if probe.prefix is not None:
         # An index range scan: [prefix, its successor) holds exactly the keys starting
         # with it, on any collation, since keys use one alphabet ordered alike by all.
-        start = and_(keys.c.field == probe.field, keys.c.key >= probe.prefix)
+        start = and_(field == probe.field, key >= probe.prefix)
         upper = successor(probe.prefix)
-        return start if upper is None else and_(start, keys.c.key < upper)
-    return and_(keys.c.field == probe.field, one_of(keys.c.key, probe.keys, dialect))
+        return start if upper is None else and_(start, key < upper)
+    return and_(field == probe.field, one_of(key, probe.keys, dialect))
 
 
 def one_of(column: ColumnElement[str], values: frozenset[str], dialect: str) -> Any:
@@ -303,7 +306,7 @@ def _page(
         ranked = sorted(head, key=lambda r: (-closeness(groups, r[1:5]), -r.score, r.surname, r.id))
         rows = ranked[offset : offset + limit]
     beyond = max(offset, _RERANKED)
-    if offset + limit > beyond and total != 0:
+    if offset + limit > beyond and (total is None or total > beyond):
         rows += session.execute(ordered.offset(beyond).limit(offset + limit - beyond)).all()
     if total is None:
         # Past the last page, the count alone, so the caller can show the last one.

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from safeconduct.accounts.policy import Role
@@ -65,10 +66,23 @@ def forbidden() -> list[tuple[str, set[str]]]:
     ]
 
 
+def _texts(message: Message) -> dict[str, str]:
+    """Each translated text of a catalog entry by its msgid; a plural entry (`ngettext`)
+    gives each of its forms, keyed `msgid [n]`."""
+    if isinstance(message.id, tuple):
+        return {f"{message.id[0]} [{n}]": form for n, form in enumerate(message.string) if form}
+    return {message.id: message.string} if message.string else {}
+
+
 def translations(language: str) -> dict[str, str]:
     with i18n.catalog_path(language).open("rb") as po:
         catalog = read_po(po, locale=language)
-    return {m.id: m.string.translate(APOSTROPHES) for m in catalog if m.id and m.string}
+    return {
+        msgid: text.translate(APOSTROPHES)
+        for m in catalog
+        if m.id
+        for msgid, text in _texts(m).items()
+    }
 
 
 def render(language: str, macro: str, *args: object) -> str:
@@ -112,7 +126,13 @@ def test_no_word_carries_both_sexes(language: str) -> None:
 
 def test_ukrainian_writes_its_own_apostrophe() -> None:
     with i18n.catalog_path("uk").open("rb") as po:
-        wrong = [m.id for m in read_po(po, locale="uk") if m.id and re.search("['’]", m.string)]
+        wrong = [
+            msgid
+            for m in read_po(po, locale="uk")
+            if m.id
+            for msgid, text in _texts(m).items()
+            if re.search("['’]", text)
+        ]
     assert wrong == []
 
 
