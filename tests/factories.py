@@ -13,8 +13,13 @@ from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor
 from safeconduct.custody import service as custody_service
-from safeconduct.custody.models import Custody
-from safeconduct.custody.schemas import Circumstances, CustodyCreate, SurrenderMode
+from safeconduct.custody.models import Custody, CustodyEventKind
+from safeconduct.custody.schemas import (
+    Circumstances,
+    CustodyCreate,
+    CustodyEventCreate,
+    SurrenderMode,
+)
 from safeconduct.db import utcnow
 from safeconduct.disclosure.policy import needs_approval
 from safeconduct.intake import service as intake_service
@@ -72,6 +77,23 @@ def add_custody(
                 since=date(2026, 3, 1),
                 place_of_internment="Camp 1",
                 circumstances=Circumstances(mode=mode, place=place, how=how),
+            ),
+        )
+
+
+def end_custody(rt: Runtime, custody: Custody) -> None:
+    """Release the person from a custody, so that another may be opened for them."""
+    with rt.transaction() as s:
+        row = s.get(Custody, custody.id)
+        assert row is not None
+        custody_service.record_event(
+            s,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=ACTOR,
+            custody=row,
+            event_in=CustodyEventCreate(
+                kind=CustodyEventKind.RELEASE, occurred_on=date(2026, 3, 2), reason="released"
             ),
         )
 

@@ -38,7 +38,9 @@ def test_login_search_and_person_page(server: Server, new_page: Callable[..., An
     assert page.url.endswith("/people")
     server.states["welfare"] = page.context.storage_state()
     surname, _ = _first_person(page)
-    page.get_by_label("Surname, given names or service number").fill(surname[:4])
+    page.get_by_label("Surname, given names, patronymic, service number or date of birth").fill(
+        surname[:4]
+    )
     page.get_by_role("button", name="Search").click()
     # HTMX swaps the results in place; every row left must match the search.
     expect(page.locator("#results tbody tr").first).to_contain_text(surname[:4])

@@ -20,7 +20,7 @@ from safeconduct.runtime import open_runtime
 from tests.e2e.conftest import Server, shot, violations
 
 pytestmark = pytest.mark.e2e
-BOX = "Surname, given names or service number, patronymic or date of birth"
+BOX = "Surname, given names, patronymic, service number or date of birth"
 # Registered in Latin as a Ukrainian passport writes it, with the name as written.
 PERSON = PersonCreate(
     surname="SHCHERBATIUK",

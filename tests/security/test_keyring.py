@@ -23,7 +23,7 @@ from safeconduct.runtime import Runtime, open_runtime
 from safeconduct.security.keys import EnvKeyProvider, FileKeyProvider, new_key
 from safeconduct.security.sealing import SealError
 from safeconduct.security.service import ErasedError, Keyring
-from tests.factories import add_custody, add_person, add_request
+from tests.factories import add_custody, add_person, add_request, end_custody
 
 db_settings = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -62,6 +62,7 @@ def test_a_ciphertext_moved_to_another_row_fails_to_open(
 ) -> None:
     person = add_person(rt)
     first = add_custody(rt, person, place=place)
+    end_custody(rt, first)
     second = add_custody(rt, person, place=other_place)
     with rt.transaction() as s:
         stolen = s.get(Custody, first.id)
@@ -142,6 +143,7 @@ def test_each_person_has_their_own_data_key(rt: Runtime) -> None:
     a, b = add_person(rt, surname="A"), add_person(rt, surname="B")
     ca, cb = add_custody(rt, a), add_custody(rt, b)
     assert ca.circumstances.data_key_id != cb.circumstances.data_key_id
+    end_custody(rt, ca)
     second = add_custody(rt, a)
     assert second.circumstances.data_key_id == ca.circumstances.data_key_id
     with rt.sessions() as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeconduct.audit.actors import Actor
@@ -76,26 +76,6 @@ def latest_revision(session: Session, *, person_id: str) -> int:
     """The number of a person's latest revision; 0 for a person registered before histories."""
     stmt = select(func.max(PersonRevision.number)).where(PersonRevision.person_id == person_id)
     return session.scalar(stmt) or 0
-
-
-def search(
-    session: Session, *, q: str | None = None, offset: int = 0, limit: int = 20
-) -> tuple[list[Person], int]:
-    """Return a page of people whose surname, given names or service number start with `q`
-    (any case), and the total; everyone registered when `q` is empty."""
-    stmt = select(Person).where(Person.erased_on.is_(None))
-    if q and q.strip():
-        like = q.strip().lower().replace("%", "").replace("_", "") + "%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Person.surname).like(like),
-                func.lower(Person.given_names).like(like),
-                func.lower(Person.service_number).like(like),
-            )
-        )
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Person.surname, Person.id).offset(offset).limit(limit))
-    return list(rows), total
 
 
 def _identity(person: Person) -> Values:

@@ -162,7 +162,11 @@ def test_an_auditor_waits_for_another_auditors_approval_too(rt: Runtime, ui_logi
     assert "Your role approves accounts, but another auditor" in refused.text
 
     admin = ui_login(Role.ADMIN)
-    row = next(r for r in admin.get("/accounts").text.split("<tr>") if ">aud2</a></td>" in r or ">aud2</td>" in r)
+    row = next(
+        r
+        for r in admin.get("/accounts").text.split("<tr>")
+        if ">aud2</a></td>" in r or ">aud2</td>" in r
+    )
     assert "Awaiting auditor approval" in row
 
     auditor = ui_login(Role.AUDITOR)

@@ -94,9 +94,17 @@ def python_msgids() -> set[str]:
 
 
 def catalog(language: str) -> dict[str, tuple[str, bool]]:
-    """msgid -> (translation, fuzzy)."""
+    """msgid -> (translation, fuzzy); each form of a plural entry under its own msgid."""
+    found: dict[str, tuple[str, bool]] = {}
     with i18n.catalog_path(language).open("rb") as po:
-        return {m.id: (m.string, m.fuzzy) for m in read_po(po, locale=language) if m.id}  # type: ignore[misc]
+        for m in read_po(po, locale=language):
+            if not m.id:
+                continue
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)
+            for index, msgid in enumerate(ids):
+                found[msgid] = (forms[min(index, len(forms) - 1)], m.fuzzy)
+    return found
 
 
 def _pattern(msgid: str) -> str:
