@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing clean
+.PHONY: demo test lint typecheck pytest bench-tracing bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ node_modules/axe-core/axe.min.js: package.json
 
 bench-tracing: $(VENV)/.dev-installed
 	$(BIN)/python bench/tracing.py $(ARGS)
+
+bench-search: $(VENV)/.dev-installed
+	$(BIN)/python bench/search.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
