@@ -17,9 +17,8 @@ from safeconduct.custody.schemas import CustodyEventCreate
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
-from tests.factories import ACTOR, PASSWORD, add_request, add_token
-from tests.web.conftest import code, make_account
-from tests.web.ui.conftest import csrf_of
+from tests.factories import ACTOR, add_request, add_token
+from tests.web.ui.conftest import csrf_of, ui_login
 
 
 def accepted_request(
@@ -52,6 +51,9 @@ def record(rt: Runtime, custody_id: str, **fields: object) -> CustodyEvent:
         )
 
 
+__all__ = ["ui_login"]  # a fixture these tests share with the UI tests
+
+
 @dataclass
 class Browser:
     """A registrar's browser: the client and the CSRF token of its session."""
@@ -66,27 +68,8 @@ class Browser:
 
 
 @pytest.fixture
-def ui_login_as(rt: Runtime) -> Callable[[Role], TestClient]:
-    """Return a browser logged in through the form as a fresh, enrolled account of a role."""
-
-    def login(role: Role) -> TestClient:
-        client = TestClient(create_app(rt), base_url="https://testserver")
-        username = f"ui-{role.value}"
-        secret = make_account(rt, username, role, enrolled=True)
-        answer = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "code": code(secret)},
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
-        return client
-
-    return login
-
-
-@pytest.fixture
-def registrar_ui(ui_login_as: Callable[[Role], TestClient]) -> Browser:
-    client = ui_login_as(Role.REGISTRAR)
+def registrar_ui(ui_login: Callable[[Role], TestClient]) -> Browser:
+    client = ui_login(Role.REGISTRAR)
     return Browser(client, csrf_of(client.get("/people").text))
 
 

@@ -104,11 +104,11 @@ def test_a_wrong_field_shows_the_form_again_with_what_was_typed(
     assert _counts(rt) == before
 
 
-def test_no_other_role_opens_a_custody(rt: Runtime, ui_login_as: Login) -> None:
+def test_no_other_role_opens_a_custody(rt: Runtime, ui_login: Login) -> None:
     person = add_person(rt)
     add_custody(rt, person)
     for role in (Role.VERIFIER, Role.MEDICAL, Role.WELFARE):
-        client = ui_login_as(role)
+        client = ui_login(role)
         assert client.get(f"/people/{person.id}/custodies/new").status_code == 403
         page = client.get(f"/people/{person.id}")
         assert "custodies/new" not in page.text

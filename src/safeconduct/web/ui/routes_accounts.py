@@ -9,6 +9,7 @@ address names only the action done (`?done=disabled`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -206,6 +207,28 @@ def _refuse_own(request: Request, db: Session, who: Principal, account: Account)
     return _account_page(request, db, who, account, status_code=409, refused="own")
 
 
+def _account_action(
+    request: Request,
+    db: Session,
+    who: Principal,
+    account: Account,
+    confirm: str,
+    *,
+    name: str,
+    act: Callable[[], None],
+    done: str,
+    not_own: bool = True,
+) -> Response:
+    """One change to an account: refused on one's own (when `not_own`), confirmed first,
+    then done and reported."""
+    if not_own and who.account_id == account.id:
+        return _refuse_own(request, db, who, account)
+    if confirm != "yes":
+        return _confirm(request, db, account, name, request.url.path)
+    act()
+    return _done(account, done)
+
+
 @router.post("/accounts/{account_id}/disable")
 def disable(
     account_id: str,
@@ -217,12 +240,13 @@ def disable(
 ) -> Response:
     """Disable an account: its sessions end and its API tokens are revoked."""
     account = _account(db, account_id)
-    if who.account_id == account.id:
-        return _refuse_own(request, db, who, account)
-    if confirm != "yes":
-        return _confirm(request, db, account, "disable", f"/accounts/{account.id}/disable")
-    accounts.disable(db, audit=rt.audit, actor=who.actor, account=account)
-    return _done(account, "disabled")
+
+    def act() -> None:
+        accounts.disable(db, audit=rt.audit, actor=who.actor, account=account)
+
+    return _account_action(
+        request, db, who, account, confirm, name="disable", act=act, done="disabled"
+    )
 
 
 @router.post("/accounts/{account_id}/enable")
@@ -236,10 +260,13 @@ def enable(
 ) -> Response:
     """Enable a disabled account; its old sessions and tokens stay ended."""
     account = _account(db, account_id)
-    if confirm != "yes":
-        return _confirm(request, db, account, "enable", f"/accounts/{account.id}/enable")
-    accounts.enable(db, audit=rt.audit, actor=who.actor, account=account)
-    return _done(account, "enabled")
+
+    def act() -> None:
+        accounts.enable(db, audit=rt.audit, actor=who.actor, account=account)
+
+    return _account_action(
+        request, db, who, account, confirm, name="enable", act=act, done="enabled", not_own=False
+    )
 
 
 @router.post("/accounts/{account_id}/reset-totp")
@@ -253,12 +280,15 @@ def reset_totp(
 ) -> Response:
     """Make the holder enrol a new second factor at the next login; sessions and tokens end."""
     account = _account(db, account_id)
-    if who.account_id == account.id:
-        return _refuse_own(request, db, who, account)
-    if confirm != "yes":
-        return _confirm(request, db, account, "reset_totp", f"/accounts/{account.id}/reset-totp")
-    accounts.reset_totp(db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, account=account)
-    return _done(account, "totp_reset")
+
+    def act() -> None:
+        accounts.reset_totp(
+            db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, account=account
+        )
+
+    return _account_action(
+        request, db, who, account, confirm, name="reset_totp", act=act, done="totp_reset"
+    )
 
 
 @router.post("/accounts/{account_id}/role")
