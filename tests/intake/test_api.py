@@ -160,3 +160,24 @@ def test_other_roles_cannot_note_assign_or_read_the_history(
             client.get(f"{base}/history", headers=headers),
         ]
         assert [a.status_code for a in answers] == [403, 403, 403], role
+
+
+def test_notes_and_assignment_end_when_a_request_is_accepted(
+    client: TestClient, bearer: Bearer, rt: Runtime
+) -> None:
+    # A note's day is plain: after acceptance it could date the crossing, and so pair the
+    # request with the custody that begins that day.
+    intake = bearer(Role.INTAKE)
+    request_id = _new(client, intake)
+    base = f"/api/v1/requests/{request_id}"
+    assert client.post(f"{base}/notes", headers=intake, json={"text": NOTE}).status_code == 201
+    for status in ("in_review", "accepted"):
+        moved = client.post(f"{base}/status", headers=intake, json={"status": status})
+        assert moved.status_code == 200
+    late = client.post(f"{base}/notes", headers=intake, json={"text": NOTE})
+    assert late.status_code == 409
+    assert NOTE not in late.text
+    me = {"account_id": _account_id(rt, "intake-bearer")}
+    assert client.post(f"{base}/assignment", headers=intake, json=me).status_code == 409
+    kinds = [e["kind"] for e in client.get(f"{base}/history", headers=intake).json()]
+    assert kinds == ["status", "note", "status", "status"]
