@@ -95,14 +95,19 @@ def _reindex(url: str, *, missing_only: bool) -> int:
         engine.dispose()
 
 
+def _upgrade(url: str) -> int:
+    """Create or migrate the schema, then give search keys to the people who have none
+    (those registered before the keys existed); return how many got them."""
+    migrate.upgrade(url)
+    return _reindex(url, missing_only=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the schema, then give search keys to the people who have none;
     running it twice changes nothing."""
-    url = _settings(db).db_url
-    migrate.upgrade(url)
+    indexed = _upgrade(_settings(db).db_url)
     console.print("schema is up to date")
-    indexed = _reindex(url, missing_only=True)
     if indexed:
         console.print(f"search keys built for {indexed} people")
 
@@ -129,10 +134,7 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> Non
     # Whatever the server creates (a SQLite store, its -wal and -shm) is its owner's alone.
     os.umask(0o077)
     settings = _settings(db)
-    migrate.upgrade(settings.db_url)
-    # People written without their search keys (by a process that never loaded the
-    # listeners) are findable from the first request.
-    _reindex(settings.db_url, missing_only=True)
+    _upgrade(settings.db_url)
     _serve(_runtime(settings), host, port)
 
 
