@@ -158,16 +158,11 @@ def events(session: Session, *, custody_id: str) -> list[CustodyEvent]:
 
 
 def _locked(session: Session, custody: Custody) -> Custody:
-    # FOR UPDATE serialises writers of one custody on PostgreSQL, and `populate_existing`
-    # reloads the status a writer that went first committed; SQLite writers are serialised
-    # already (BEGIN IMMEDIATE, see db.py).
-    stmt = (
-        select(Custody)
-        .where(Custody.id == custody.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(stmt).one()
+    # Read the custody again under a row lock, as intake and people do: FOR UPDATE
+    # serialises writers of one custody on PostgreSQL and the refresh reloads the status a
+    # writer that went first committed; SQLite writers are serialised already (db.py).
+    session.refresh(custody, with_for_update=True)
+    return custody
 
 
 def _latest(session: Session, custody_id: str) -> CustodyEvent | None:
