@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.audit import service as audit_service
@@ -33,6 +32,7 @@ from safeconduct.intake.models import RequestStatus
 from safeconduct.schemas_common import Page
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
+from safeconduct.web.ui.routes_people import actor_names
 
 router = APIRouter(dependencies=[Depends(csrf_form)])
 AuditReader = Annotated[Principal, Depends(Requires(Permission.AUDIT_READ))]
@@ -108,11 +108,6 @@ def _criteria(db: Session, asked: Asked) -> tuple[EntryFilter | None, set[str]]:
     return criteria, wrong
 
 
-def usernames(db: Session) -> dict[str, str]:
-    """Map audit actors (`account:<id>`) to usernames, so the log reads as names of staff."""
-    return {f"account:{a.id}": a.username for a in accounts.list_(db)}
-
-
 def _found(db: Session, criteria: EntryFilter, page: int) -> tuple[Page[AuditEntryRead], int]:
     total = audit_service.count_entries(db, criteria=criteria)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -138,7 +133,7 @@ def _page(
         status_code=422 if problems else 200,
         found=found,
         pages=pages,
-        actors=usernames(db),
+        actors=actor_names(db),
         asked=asked,
         wrong=problems or set(),
         actions=list(AuditAction),
@@ -211,7 +206,7 @@ def export_csv(
     # The day of the export only: a file name travels further than its content.
     filename = f"audit-log-{today().isoformat()}.csv"
     return Response(
-        _csv(rows, usernames(db)),
+        _csv(rows, actor_names(db)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
