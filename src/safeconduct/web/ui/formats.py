@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_datetime
 from markupsafe import Markup, escape
 
-from safeconduct.accounts import preferences
-
 # Days are ISO everywhere: a reader of any language reads them, and they sort. The zone
 # follows as its offset (`UTC+03:00`): Babel's zone names differ by language ("EDT" in
 # English only), an offset reads the same in all of them.
@@ -51,11 +49,6 @@ def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return ZoneInfo("UTC")
-
-
-def is_zone(name: str) -> bool:
-    """Tell whether `name` is an IANA zone this machine knows."""
-    return preferences.is_zone(name)
 
 
 def zone_label(at: datetime, time_zone: ZoneInfo) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from safeconduct.accounts import preferences
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.custody import policy
@@ -95,7 +96,7 @@ def _moment(local: str, zone: str) -> datetime | str | None:
         naive = datetime.fromisoformat(local.strip())
     except ValueError:
         return local
-    if naive.tzinfo is not None or not formats.is_zone(zone):
+    if naive.tzinfo is not None or not preferences.is_zone(zone):
         return local
     return naive.replace(tzinfo=ZoneInfo(zone))
 

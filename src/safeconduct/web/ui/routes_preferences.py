@@ -84,7 +84,7 @@ def save_preferences(
     error = None
     if i18n.pick(language) != language:
         error = "language"
-    elif chosen != DEPLOYMENT and not formats.is_zone(chosen):
+    elif chosen != DEPLOYMENT and not preferences.is_zone(chosen):
         error = "other_zone" if typed else "zone"
     if error is not None:
         return _form(request, db, language=language, zone=zone, other=other_zone, error=error)
