@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from safeconduct import migrate
 from safeconduct.config import Settings
-from safeconduct.runtime import Runtime, open_runtime
+from safeconduct.runtime import Runtime, create_demo_channel_keys, open_runtime
 from safeconduct.security.keys import FileKeyProvider
 from safeconduct.security.signing import create_signer
 
@@ -99,13 +99,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 def settings(db_url: str, tmp_path: Path) -> Settings:
     keys = tmp_path / "keys"
     FileKeyProvider.create(keys / "kek.json")
-    create_signer(keys / "signing.pem")
-    return Settings(
+    service = create_signer(keys / "signing.pem")
+    settings = Settings(
         db_url=db_url,
         kek_file=keys / "kek.json",
         signing_key_file=keys / "signing.pem",
         audit_checkpoint_every=10,
+        intake_key_file=keys / "intake.pem",
+        intake_public_key_file=keys / "intake.pub.pem",
+        channel_key_file=keys / "channel.pem",
+        channel_keys_file=keys / "channel-keys.json",
+        channel_secret_file=keys / "channel-secret.key",
     )
+    create_demo_channel_keys(settings, service)
+    return settings
 
 
 @pytest.fixture

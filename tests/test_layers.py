@@ -25,6 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "accounts",
             "people",
             "intake",
+            "channels",
             "custody",
             "disclosure",
             "tracing",

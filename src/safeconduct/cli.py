@@ -233,7 +233,8 @@ def audit_verify(db: DbOption = None) -> None:
 
     rt = _runtime(_settings(db))
     with rt.sessions() as session:
-        verdict = verify(session, rt.audit.signer.public)
+        keys = rt.audit_keys()
+        verdict = verify(session, keys[0], keys[1:])
     if verdict.ok:
         console.print(f"[green]audit log intact[/green]: {verdict.entries} entries")
         return

@@ -33,6 +33,21 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=100, ge=1, le=100_000)
     # The IANA zone operators' times are shown in, unless an account chooses its own.
     time_zone: str = "UTC"
+    # Channels (see `channels`). The public face holds only the public half of the intake
+    # key, the channel signing key (receipts) and the channel secret (codename hashes,
+    # integration secrets): nothing that opens a submission or a record.
+    intake_key_file: Path | None = None  # X25519 private (PEM): the operator face only
+    intake_public_key_file: Path | None = None  # its public half: what the public face seals to
+    channel_key_file: Path | None = None  # Ed25519 private (PEM) that signs receipts
+    # The published channel keys, old and current, with their validity periods (JSON).
+    channel_keys_file: Path | None = None
+    channel_secret_file: Path | None = None  # 32 random bytes, base64
+    # The public face's own database URL: on PostgreSQL a role that may only take submissions.
+    public_db_url: str | None = None
+    # The public face's address as applicants reach it (shown on /official and by `demo`).
+    public_url: str = "http://127.0.0.1:8001"
+    # Days a closed request keeps its channel data (contact, content, replies).
+    retention_days: int = Field(default=30, ge=0, le=3650)
 
     def key_dir(self) -> Path:
         """Return the folder where demo mode keeps the keys it creates."""

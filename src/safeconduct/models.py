@@ -2,6 +2,17 @@
 
 from safeconduct.accounts.models import Account, ApiToken, WebSession
 from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from safeconduct.channels.models import (
+    BotConversation,
+    BotFragment,
+    ChannelDelivery,
+    ChannelLimit,
+    Integration,
+    OutboxMessage,
+    Submission,
+    Ticket,
+    TicketReply,
+)
 from safeconduct.custody.models import Custody, CustodyEvent
 from safeconduct.db import Base
 from safeconduct.health.models import Heartbeat
@@ -16,14 +27,23 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "BotConversation",
+    "BotFragment",
+    "ChannelDelivery",
+    "ChannelLimit",
     "Custody",
     "CustodyEvent",
     "DataKey",
     "Heartbeat",
+    "Integration",
+    "OutboxMessage",
     "Person",
     "PersonRevision",
     "PersonSearchKey",
     "RequestEvent",
+    "Submission",
     "SurrenderRequest",
+    "Ticket",
+    "TicketReply",
     "WebSession",
 ]

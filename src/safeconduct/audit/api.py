@@ -86,7 +86,8 @@ def verify_log(
     _: Annotated[Principal, Depends(Requires(Permission.AUDIT_VERIFY))],
 ) -> VerifyRead:
     """Check the whole chain, the signed head and every checkpoint."""
-    verdict = service.verify(db, rt.audit.signer.public)
+    keys = rt.audit_keys()
+    verdict = service.verify(db, keys[0], keys[1:])
     return VerifyRead(
         ok=verdict.ok, entries=verdict.entries, problem=verdict.problem, bad_seq=verdict.bad_seq
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -119,15 +119,21 @@ def check_chain(
 
 
 def check_head(
-    count: int, last_hash: str, head: SignedMark | None, public: Ed25519PublicKey
+    count: int,
+    last_hash: str,
+    head: SignedMark | None,
+    public: Ed25519PublicKey,
+    also: Sequence[Ed25519PublicKey] = (),
 ) -> str | None:
-    """Return what is wrong with the signed head, or None."""
+    """Return what is wrong with the signed head, or None. The head is signed by whoever
+    appended last: the service key, or one of `also` (the public face's channel keys)."""
     if head is None:
         return "the signed head of the log is missing"
     if head.seq == 0 and count == 0 and head.signature is None:
         return None
-    if not _signed(head, head_message(head.seq, head.hash), public):
-        return "the head of the log is not signed by the service key"
+    message = head_message(head.seq, head.hash)
+    if not any(_signed(head, message, key) for key in (public, *also)):
+        return "the head of the log is not signed by the service key or a channel key"
     if head.seq > count:
         return f"entries {count + 1} to {head.seq} were removed"
     if head.seq < count or head.hash != last_hash:

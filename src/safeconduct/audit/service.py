@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -148,8 +148,11 @@ def _entries(session: Session) -> Iterator[tuple[EntryFields, str]]:
         )
 
 
-def verify(session: Session, public: Ed25519PublicKey) -> Verdict:
-    """Check every entry, the signed head and every checkpoint; name the first bad entry."""
+def verify(
+    session: Session, public: Ed25519PublicKey, also: Sequence[Ed25519PublicKey] = ()
+) -> Verdict:
+    """Check every entry, the signed head and every checkpoint; name the first bad entry.
+    Checkpoints are the service key's; the head may also be signed by a key in `also`."""
     marks = [
         SignedMark(c.seq, c.head_hash, c.key_id, c.signature)
         for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))
@@ -163,7 +166,7 @@ def verify(session: Session, public: Ed25519PublicKey) -> Verdict:
         if head_row is None
         else SignedMark(head_row.seq, head_row.hash, head_row.key_id, head_row.signature)
     )
-    problem = check_head(verdict.entries, last_hash, head, public)
+    problem = check_head(verdict.entries, last_hash, head, public, also)
     if problem is None:
         problem = check_checkpoints(marks, hashes, public)
     if problem is not None:

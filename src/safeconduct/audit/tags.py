@@ -13,6 +13,14 @@ class AuditAction(StrEnum):
     REQUEST_STATUS = "request:status"
     REQUEST_NOTE = "request:note"
     REQUEST_ASSIGN = "request:assign"
+    REQUEST_SUBMIT = "request:submit"  # a submission arrived on the public face
+    REQUEST_MESSAGE = "request:message"  # the applicant wrote again
+    REQUEST_REPLY = "request:reply"  # an officer replied to the applicant
+    REQUEST_PROBE = "request:probe"  # flagged as a suspected probe
+    REQUEST_DESTROY = "request:destroy"  # its channel data destroyed (retention)
+    INTEGRATION_CREATE = "integration:create"
+    INTEGRATION_ROTATE = "integration:rotate"
+    INTEGRATION_DISABLE = "integration:disable"
     CUSTODY_CREATE = "custody:create"
     CUSTODY_UPDATE = "custody:update"
     CUSTODY_EVENT = "custody:event"
@@ -57,6 +65,14 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.REQUEST_STATUS: "surrender_request",
     A.REQUEST_NOTE: "surrender_request",
     A.REQUEST_ASSIGN: "surrender_request",
+    A.REQUEST_SUBMIT: "surrender_request",
+    A.REQUEST_MESSAGE: "surrender_request",
+    A.REQUEST_REPLY: "surrender_request",
+    A.REQUEST_PROBE: "surrender_request",
+    A.REQUEST_DESTROY: "surrender_request",
+    A.INTEGRATION_CREATE: "integration",
+    A.INTEGRATION_ROTATE: "integration",
+    A.INTEGRATION_DISABLE: "integration",
     A.CUSTODY_CREATE: "custody",
     A.CUSTODY_UPDATE: "custody",
     A.CUSTODY_EVENT: "custody",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeconduct.db import Base, Day, IdMixin, today
@@ -18,6 +18,12 @@ class Channel(StrEnum):
     CHAT_BOT = "chat_bot"
     PHONE = "phone"
     IN_PERSON = "in_person"
+
+
+class RequestKind(StrEnum):
+    SURRENDER = "surrender"
+    # A report of a suspected clone of an official channel, from the public face.
+    CLONE_REPORT = "clone_report"
 
 
 class RequestStatus(StrEnum):
@@ -48,6 +54,16 @@ class SurrenderRequest(IdMixin, Base):
     # sequence, so it tells neither order nor count.
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)
     assigned_to: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=RequestKind.SURRENDER.value)
+    # Flagged by an officer as a probe by the other side (the reason is a sealed step).
+    suspected_probe: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A keyed hash of the normalised contact, so the queue can say "same contact as R-XXXX"
+    # without the contact in the clear (see channels.service).
+    contact_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The key that seals the applicant's replies (derived from their codename), sealed.
+    reply_key: Mapped[Sealed | None] = mapped_column(SealedType())
+    # The day the channel data (contact, content, notes, replies) was destroyed.
+    channel_data_destroyed_on: Mapped[date | None] = mapped_column(Day())
 
 
 class RequestEvent(IdMixin, Base):

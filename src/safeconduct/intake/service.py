@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from safeconduct.accounts.models import Account
@@ -15,8 +15,10 @@ from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
+from safeconduct.channels.models import Ticket
+from safeconduct.channels.policy import public_status
 from safeconduct.db import new_id, today
-from safeconduct.intake.models import RequestEvent, RequestStatus, SurrenderRequest
+from safeconduct.intake.models import RequestEvent, RequestKind, RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import (
     TEXT_BYTES,
     EventKind,
@@ -43,7 +45,8 @@ class ClosedToWorkError(TransitionError):
     """A note or an assignment on a request past review (see policy.OPEN_TO_WORK)."""
 
 
-def _open_to_work(request: SurrenderRequest) -> None:
+def require_open_to_work(request: SurrenderRequest) -> None:
+    """Refuse a note, an assignment or a reply on a request past review."""
     if not open_to_work(RequestStatus(request.status)):
         raise ClosedToWorkError(
             f"notes and assignment end when a request leaves review (it is {request.status})"
@@ -101,11 +104,12 @@ def list_(
 
 
 def free_reference(session: Session, *, pick: Callable[[str], str] = secrets.choice) -> str:
-    """Draw references until one is free; they grow longer if the short ones keep colliding."""
+    """Draw references until one is free; they grow longer if the short ones keep colliding.
+    Tickets hold every reference, those of submissions not yet taken in included."""
     attempt = 0
     while True:
         candidate = reference(pick, attempt=attempt)
-        if get_by_reference(session, reference=candidate) is None:
+        if session.scalar(select(Ticket.id).where(Ticket.reference == candidate)) is None:
             return candidate
         attempt += 1
 
@@ -117,14 +121,24 @@ def create(
     audit: AuditLog,
     actor: Actor,
     request_in: SurrenderRequestCreate,
+    ticket: Ticket | None = None,
+    kind: RequestKind = RequestKind.SURRENDER,
+    contact_index: str | None = None,
 ) -> SurrenderRequest:
-    """Take in a request: contact and content are sealed before they reach the store."""
-    request_id = new_id()
+    """Take in a request: contact and content are sealed before they reach the store. A
+    request from the public face comes with its ticket (its id and reference); one an
+    officer enters gets a ticket here, with no codename until one is issued."""
+    if ticket is None:
+        ticket = Ticket(id=new_id(), reference=free_reference(session))
+        session.add(ticket)
+    request_id = ticket.id
     owner = request_owner(request_id)
     request = SurrenderRequest(
         id=request_id,
+        kind=kind.value,
+        contact_index=contact_index,
         channel=request_in.channel.value,
-        reference=free_reference(session),
+        reference=ticket.reference,
         contact=keyring.seal(
             session,
             owner=owner,
@@ -141,7 +155,7 @@ def create(
     session.add(request)
     session.flush()
     # The history starts with its arrival, and who logged it (a channel, or an officer).
-    _add_event(
+    add_step(
         session, request=request, actor=actor, kind=EventKind.STATUS, status=RequestStatus.RECEIVED
     )
     audit.record(
@@ -164,7 +178,7 @@ def _next_number(session: Session, request_id: str) -> int:
     return (session.scalar(stmt) or 0) + 1
 
 
-def _add_event(
+def add_step(
     session: Session,
     *,
     request: SurrenderRequest,
@@ -205,6 +219,12 @@ def _add_event(
     return event
 
 
+def _show_status(session: Session, request_id: str, status: RequestStatus) -> None:
+    # What the applicant's status page shows: received, in review or closed, never more.
+    shown = public_status(status).value
+    session.execute(update(Ticket).where(Ticket.id == request_id).values(public_status=shown))
+
+
 def move(
     session: Session,
     *,
@@ -226,7 +246,8 @@ def move(
         else optional_text(reason, field="reason")
     )
     request.status, request.status_changed_on = status.value, today()
-    _add_event(
+    _show_status(session, request.id, status)
+    add_step(
         session,
         keyring=keyring,
         request=request,
@@ -258,8 +279,8 @@ def add_note(
     """Add a sealed note to a request's history; the log says a note was added, not what."""
     kept = check_text(text, field="text")
     _lock(session, request)
-    _open_to_work(request)
-    event = _add_event(
+    require_open_to_work(request)
+    event = add_step(
         session, keyring=keyring, request=request, actor=actor, kind=EventKind.NOTE, text=kept
     )
     audit.record(session, actor=actor, tag=AuditAction.REQUEST_NOTE, subject_id=request.id)
@@ -295,11 +316,11 @@ def assign(
     if account_id is not None:
         _check_assignee(session, account_id)
     _lock(session, request)
-    _open_to_work(request)
+    require_open_to_work(request)
     if request.assigned_to == account_id:
         return request
     request.assigned_to = account_id
-    _add_event(session, request=request, actor=actor, kind=EventKind.ASSIGN, assignee=account_id)
+    add_step(session, request=request, actor=actor, kind=EventKind.ASSIGN, assignee=account_id)
     audit.record(
         session,
         actor=actor,

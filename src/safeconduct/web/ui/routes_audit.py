@@ -215,6 +215,7 @@ def export_csv(
 @router.post("/audit/verify")
 def verify(request: Request, db: DbSession, rt: RuntimeDep, who: AuditVerifier) -> Response:
     """Check the chain, the signed head and every checkpoint; show the verdict."""
-    verdict = audit_service.verify(db, rt.audit.signer.public)
+    keys = rt.audit_keys()
+    verdict = audit_service.verify(db, keys[0], keys[1:])
     template = "_verdict.html" if render.is_htmx(request) else "verdict.html"
     return render.page(request, db, template, verdict=verdict)
