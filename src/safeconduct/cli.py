@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Protocol
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Protocol
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -23,10 +25,13 @@ from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
 from safeconduct.db import make_engine, make_sessionmaker, transaction
 from safeconduct.demo.accounts import DemoAccount
 from safeconduct.people import search as people_search  # also: keys follow every write
-from safeconduct.runtime import Runtime, open_runtime
+from safeconduct.runtime import PublicRuntime, Runtime, open_public_runtime, open_runtime
 from safeconduct.schemas_common import Username
+from safeconduct.security.channel_secret import ChannelSecretError
+from safeconduct.security.intake_box import IntakeKeyError
 from safeconduct.security.keys import FileKeyProvider, KeyProviderError
 from safeconduct.security.signing import SigningKeyError
+from safeconduct.security.statements import KeySetError
 from safeconduct.tracing.cli import trace_app
 
 app = typer.Typer(
@@ -73,16 +78,73 @@ def _runtime(settings: Settings) -> Runtime:
         raise typer.Exit(2) from None
 
 
-def _serve(rt: Runtime, host: str, port: int) -> None:
+class Face(StrEnum):
+    OPERATOR = "operator"
+    PUBLIC = "public"
+
+
+DEFAULT_PORTS = {Face.OPERATOR: 8000, Face.PUBLIC: 8001}
+
+
+@dataclass
+class Served:
+    """One face to serve: its app, where, and the jobs it runs beside its requests."""
+
+    app: Any
+    host: str
+    port: int
+    jobs: list[Any]
+
+
+def _operator(rt: Runtime, host: str, port: int) -> Served:
+    from safeconduct.web.app import ContainErrors, create_app
+    from safeconduct.web.faces import operator_jobs
+
+    return Served(ContainErrors(create_app(rt)), host, port, operator_jobs(rt))
+
+
+def _public(prt: PublicRuntime, host: str, port: int) -> Served:
+    from safeconduct.web.app import ContainErrors
+    from safeconduct.web.faces import public_jobs
+    from safeconduct.web.public import create_public_app
+
+    return Served(ContainErrors(create_public_app(prt)), host, port, public_jobs(prt))
+
+
+def _serve(*faces: Served) -> None:
+    """Serve each face on its own port, in one event loop, with its jobs beside it."""
+    import asyncio
+
     import uvicorn
 
     from safeconduct.logging import configure_logging
-    from safeconduct.web.app import ContainErrors, create_app
+    from safeconduct.web.jobs import Jobs
 
     configure_logging()
-    uvicorn.run(
-        ContainErrors(create_app(rt)), host=host, port=port, access_log=False, log_config=None
-    )
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(f.app, host=f.host, port=f.port, access_log=False, log_config=None)
+        )
+        for f in faces
+    ]
+    jobs = Jobs([job for f in faces for job in f.jobs])
+    jobs.start()
+
+    async def run_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    try:
+        asyncio.run(run_all())
+    finally:
+        jobs.stop()
+
+
+def _public_runtime(settings: Settings) -> PublicRuntime:
+    try:
+        return open_public_runtime(settings)
+    except (SettingsError, SigningKeyError, IntakeKeyError, ChannelSecretError, KeySetError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 def _reindex(url: str, *, missing_only: bool) -> int:
@@ -127,15 +189,26 @@ def db_check(db: DbOption = None) -> None:
 
 
 @app.command()
-def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API and the operator UI."""
+def serve(
+    db: DbOption = None,
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Default: 8000 operator, 8001 public.")] = None,
+    face: Annotated[Face, typer.Option(help="Which face to serve.")] = Face.OPERATOR,
+) -> None:
+    """Serve one face: the operator face (API and UI), or the public face (the public pages
+    and channel endpoints, holding no key that opens anything)."""
     import os
 
     # Whatever the server creates (a SQLite store, its -wal and -shm) is its owner's alone.
     os.umask(0o077)
     settings = _settings(db)
+    chosen = port or DEFAULT_PORTS[face]
+    if face == Face.PUBLIC:
+        # The public face migrates nothing: on PostgreSQL its role may not.
+        _serve(_public(_public_runtime(settings), host, chosen))
+        return
     _upgrade(settings.db_url)
-    _serve(_runtime(settings), host, port)
+    _serve(_operator(_runtime(settings), host, chosen))
 
 
 @app.command()
@@ -148,8 +221,9 @@ def demo(
     seed_only: Annotated[bool, typer.Option("--seed-only", help="Fill and exit.")] = False,
     host: str = "127.0.0.1",
     port: int = 8000,
+    public_port: Annotated[int, typer.Option(help="The public face's port.")] = 8001,
 ) -> None:
-    """Fill a database with synthetic people and serve it."""
+    """Fill a database with synthetic people and serve both faces."""
     import os
 
     from safeconduct.demo.accounts import create_demo_accounts
@@ -176,11 +250,17 @@ def demo(
     if seed_only:
         rt.close()
         return
-    console.print(f"Safe Conduct demo: [bold]http://{host}:{port}/[/bold]")
+    console.print(f"Safe Conduct demo, operator face: [bold]http://{host}:{port}/[/bold]")
     console.print(
         f"API schema: http://{host}:{port}/openapi.json   health: http://{host}:{port}/api/v1/health"
     )
-    _serve(rt, host, port)
+    console.print(f"public face: [bold]http://{host}:{public_port}/request[/bold]")
+    # Both faces in one process is a demo's shortcut: deployed, the public face runs apart,
+    # on its own host and database role, without the private keys (DESIGN.md, Two faces).
+    _serve(
+        _operator(rt, host, port),
+        _public(_public_runtime(settings), host, public_port),
+    )
 
 
 def _print_demo_accounts(demo_accounts: list[DemoAccount]) -> None:

@@ -1,0 +1,45 @@
+"""The public face: the only part of Safe Conduct on the internet (DESIGN.md, Two faces).
+
+It serves the public pages and the channel endpoints and nothing else: no `/api/v1`, no
+operator page, no OpenAPI schema. It holds no key that opens anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from safeconduct import __version__
+from safeconduct.http.errors import install_error_handlers, log_request
+from safeconduct.http.limits import BodySizeLimit
+from safeconduct.runtime import PublicRuntime
+from safeconduct.web.public import routes
+from safeconduct.web.ui import i18n
+from safeconduct.web.ui.headers import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+# A public page's largest honest body (a long message) is far below this.
+PUBLIC_BODY_LIMIT = 64 * 1024
+
+
+def create_public_app(prt: PublicRuntime) -> FastAPI:
+    """Build the public face around its runtime."""
+    i18n.load_all()
+    app = FastAPI(
+        title="Safe Conduct",
+        version=__version__,
+        debug=False,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.public_runtime = prt
+    install_error_handlers(app)
+    app.middleware("http")(log_request)
+    app.add_middleware(BodySizeLimit, limit=PUBLIC_BODY_LIMIT)
+    app.include_router(routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="public-static")
+    app.add_middleware(SecurityHeaders)
+    return app
