@@ -40,7 +40,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"http"}),
     frozenset(),  # the routers: every `<domain>.api`, placed by `layer`
     frozenset({"web"}),
-    frozenset({"demo", "cli"}),
+    frozenset({"demo", "cli", "commands"}),
 )
 LAYER_OF = {name: level for level, names in enumerate(LAYERS) for name in names}
 HTTP = LAYER_OF["http"]

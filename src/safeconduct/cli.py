@@ -21,15 +21,22 @@ from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
+from safeconduct.commands.channels import channels_app
+from safeconduct.commands.common import DbOption, console
+from safeconduct.commands.common import cli_actor as _cli_actor
+from safeconduct.commands.common import runtime_for as _runtime
+from safeconduct.commands.common import settings_for as _settings
+from safeconduct.commands.receipts import receipt_app
+from safeconduct.commands.retention import retention_app
 from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
 from safeconduct.db import make_engine, make_sessionmaker, transaction
 from safeconduct.demo.accounts import DemoAccount
 from safeconduct.people import search as people_search  # also: keys follow every write
-from safeconduct.runtime import PublicRuntime, Runtime, open_public_runtime, open_runtime
+from safeconduct.runtime import PublicRuntime, Runtime, open_public_runtime
 from safeconduct.schemas_common import Username
 from safeconduct.security.channel_secret import ChannelSecretError
 from safeconduct.security.intake_box import IntakeKeyError
-from safeconduct.security.keys import FileKeyProvider, KeyProviderError
+from safeconduct.security.keys import FileKeyProvider
 from safeconduct.security.signing import SigningKeyError
 from safeconduct.security.statements import KeySetError
 from safeconduct.tracing.cli import trace_app
@@ -47,35 +54,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
-
-console = Console(stderr=True)
-
-
-def _cli_actor() -> Actor:
-    """The command line acts as `cli`, with the operating-system user who ran it."""
-    import getpass
-
-    return Actor("cli", f"os:{getpass.getuser()}")
-
-
-DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (or SAFECONDUCT_DB_URL).")]
-
-
-def _settings(db: str | None, *, demo: bool = False) -> Settings:
-    overrides: dict[str, object] = {}
-    if db is not None:
-        overrides["db_url"] = db
-    if demo:
-        overrides["demo"] = True
-    return Settings(**overrides)  # type: ignore[arg-type]
-
-
-def _runtime(settings: Settings) -> Runtime:
-    try:
-        return open_runtime(settings)
-    except (SettingsError, KeyProviderError, SigningKeyError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+app.add_typer(channels_app, name="channels")
+app.add_typer(receipt_app, name="receipt")
+app.add_typer(retention_app, name="retention")
 
 
 class Face(StrEnum):

@@ -1,0 +1,1 @@
+"""Command groups of the `safeconduct` command, one module each (see `cli`)."""
