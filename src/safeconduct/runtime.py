@@ -183,15 +183,16 @@ def channel_keys(settings: Settings, *, private_intake: bool) -> ChannelKeys | N
 
 def open_runtime(settings: Settings) -> Runtime:
     """Build the runtime for these settings."""
-    engine = make_engine(settings.db_url)
+    keyring = Keyring(key_provider(settings))
     service = signer(settings)
+    engine = make_engine(settings.db_url)
     if settings.demo:
         create_demo_channel_keys(settings, service)
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        keyring=Keyring(key_provider(settings)),
+        keyring=keyring,
         audit=AuditLog(service, settings.audit_checkpoint_every),
         channels=channel_keys(settings, private_intake=True),
     )
