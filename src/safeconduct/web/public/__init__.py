@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from safeconduct import __version__
+from safeconduct.channels import api_telegram, api_webhook
 from safeconduct.http.errors import install_error_handlers, log_request
 from safeconduct.http.limits import BodySizeLimit
 from safeconduct.runtime import PublicRuntime
@@ -40,6 +41,8 @@ def create_public_app(prt: PublicRuntime) -> FastAPI:
     app.middleware("http")(log_request)
     app.add_middleware(BodySizeLimit, limit=PUBLIC_BODY_LIMIT)
     app.include_router(routes.router)
+    app.include_router(api_webhook.router)
+    app.include_router(api_telegram.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="public-static")
     app.add_middleware(SecurityHeaders)
     return app

@@ -14,6 +14,7 @@ from safeconduct.web.ui import (
     routes_audit,
     routes_auth,
     routes_custody,
+    routes_integrations,
     routes_people,
     routes_preferences,
     routes_registration,
@@ -37,6 +38,7 @@ def install_ui(app: FastAPI) -> None:
         routes_audit,
         routes_approvals,
         routes_accounts,
+        routes_integrations,
         routes_preferences,
     ):
         app.include_router(module.router, include_in_schema=False)

@@ -1,0 +1,7 @@
+"""The Telegram adapter, on the public face."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
