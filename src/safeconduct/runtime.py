@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -160,6 +160,25 @@ def create_demo_channel_keys(settings: Settings, service: Signer) -> None:
             paths["published"],
             [published(channel, "channel", day), published(service, "service", day)],
         )
+
+
+def rotate_channel_key(settings: Settings) -> PublishedKey:
+    """Replace the channel signing key. The old public key stays published with the day it
+    was retired, so receipts it signed still verify; its private half is deleted."""
+    paths = _key_paths(settings)
+    keys = read_key_set(paths["published"])
+    day = today()
+    kept = [
+        replace(k, valid_until=day) if k.use == "channel" and k.valid_until is None else k
+        for k in keys
+    ]
+    fresh = paths["channel"].with_suffix(".new")
+    fresh.unlink(missing_ok=True)
+    signer = create_signer(fresh)
+    new_key = published(signer, "channel", day)
+    write_key_set(paths["published"], [*kept, new_key])
+    fresh.replace(paths["channel"])
+    return new_key
 
 
 def channel_keys(settings: Settings, *, private_intake: bool) -> ChannelKeys | None:

@@ -21,4 +21,5 @@ def test_submission_gets_a_receipt(public_client: TestClient) -> None:
 def test_missing_contact_names_the_field(public_client: TestClient) -> None:
     answer = public_client.post("/request", data={"contact": " ", "language": "en"})
     assert answer.status_code == 422
-    assert 'id="contact"' in answer.text and 'aria-invalid="true"' in answer.text
+    assert 'id="contact"' in answer.text
+    assert 'aria-invalid="true"' in answer.text

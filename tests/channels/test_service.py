@@ -50,7 +50,8 @@ def session(rt: Runtime) -> Iterator[Session]:
 def test_receipt_verifies_with_the_published_keys(rt: Runtime, keys: service.ChannelKeys) -> None:
     issued = _submit(rt, keys)
     check = check_statement(issued.receipt, keys.published)
-    assert check.ok and check.body is not None
+    assert check.ok
+    assert check.body is not None
     assert f"reference: {issued.reference}" in check.body
     assert issued.codename not in issued.receipt
     tampered = issued.receipt.replace(issued.reference, "R-0000")
@@ -64,12 +65,14 @@ def test_submission_is_taken_in_and_replies_open_with_the_codename_only(
     with rt.sessions() as session:
         assert session.scalar(select(Submission.id)) is not None
         ticket = service.find_ticket(session, keys=keys, typed=issued.codename.upper())
-        assert ticket is not None and ticket.public_status == PublicStatus.RECEIVED.value
+        assert ticket is not None
+        assert ticket.public_status == PublicStatus.RECEIVED.value
     assert _ingest(rt).requests == 1
     with rt.transaction() as session:
         assert session.scalar(select(Submission.id)) is None
         request = intake.get(session, request_id=issued.ticket_id)
-        assert request is not None and request.reference == issued.reference
+        assert request is not None
+        assert request.reference == issued.reference
         assert request.contact_index is not None
         service.reply(
             session,
@@ -83,7 +86,8 @@ def test_submission_is_taken_in_and_replies_open_with_the_codename_only(
                     request=request, status=RequestStatus.IN_REVIEW)  # fmt: skip
     with rt.sessions() as session:
         ticket = service.find_ticket(session, keys=keys, typed=issued.codename)
-        assert ticket is not None and ticket.public_status == PublicStatus.IN_REVIEW.value
+        assert ticket is not None
+        assert ticket.public_status == PublicStatus.IN_REVIEW.value
         replies = service.read_replies(session, ticket=ticket, typed=issued.codename)
         assert [r.text for r in replies] == ["Call us on the line"]
         wrong = issued.codename.split()
