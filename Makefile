@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing bench-search clean
+.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-tracing: $(VENV)/.dev-installed
 
 bench-search: $(VENV)/.dev-installed
 	$(BIN)/python bench/search.py $(ARGS)
+
+## bench-intake: submissions per second through the public face against bare INSERTs (ARGS="--db postgresql")
+bench-intake: $(VENV)/.dev-installed
+	$(BIN)/python bench/intake.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -19,13 +19,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+# What each face answers once it is up: the public face has no /api/v1.
+READY_PATHS = {"operator": "/api/v1/health", "public": "/request"}
+
+
+def _wait_healthy(
+    url: str, proc: subprocess.Popen[bytes], log: Path, path: str = READY_PATHS["operator"]
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited:\n" + log.read_text(errors="replace"))
         try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=1) as answer:  # noqa: S310
+            with urllib.request.urlopen(url + path, timeout=1) as answer:  # noqa: S310
                 if answer.status == 200:
                     return
         except OSError:
@@ -40,8 +46,10 @@ def serving(
     db_url: str | None = None,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    face: str = "operator",
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Start the server, wait until it is healthy, yield it and its URL, stop it."""
+    """Start the server (`face`: operator or public), wait until it answers, yield it and
+    its URL, stop it."""
     port = free_port()
     args = [
         sys.executable,
@@ -52,6 +60,8 @@ def serving(
         "127.0.0.1",
         "--port",
         str(port),
+        "--face",
+        face,
     ]
     if db_url is not None:
         args += ["--db", db_url]
@@ -61,7 +71,7 @@ def serving(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, log)
+        _wait_healthy(url, proc, log, READY_PATHS[face])
         yield proc, url
     finally:
         if proc.poll() is None:

@@ -29,6 +29,7 @@ from safeconduct.commands.common import runtime_for as _runtime
 from safeconduct.commands.common import settings_for as _settings
 from safeconduct.commands.receipts import receipt_app
 from safeconduct.commands.retention import retention_app
+from safeconduct.commands.roles import db_roles
 from safeconduct.config import DEFAULT_DB_URL, Settings, SettingsError
 from safeconduct.db import make_engine, make_sessionmaker, transaction
 from safeconduct.demo.accounts import DemoAccount
@@ -59,6 +60,7 @@ app.add_typer(channels_app, name="channels")
 app.add_typer(receipt_app, name="receipt")
 app.add_typer(retention_app, name="retention")
 keys_app.command("rotate-channel")(keys_rotate_channel)
+db_app.command("roles")(db_roles)
 
 
 class Face(StrEnum):

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     public_db_url: str | None = None
     # The public face's address as applicants reach it (shown on /official and by `demo`).
     public_url: str = "http://127.0.0.1:8001"
+    # Posts one client may make to the public pages a minute, and signed deliveries one
+    # integration may make (429 with Retry-After beyond them; see channels.limits).
+    public_posts_per_minute: int = Field(default=30, ge=1)
+    integration_posts_per_minute: int = Field(default=300, ge=1)
     # Where bot answers are sent (a test points it at a fake Bot API on 127.0.0.1).
     telegram_api_base: str = "https://api.telegram.org"
     # Days a closed request keeps its channel data (contact, content, replies).

@@ -128,6 +128,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # FULL: a commit that was acknowledged survives a crash or a power cut.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten, not left in free pages: erasure and retention must
+        # not leave a contact readable in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -135,6 +138,23 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock at once, so two writers never read the
         # same audit head and fork the chain; readers still run beside them (WAL).
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reclaim(engine: Engine, tables: tuple[str, ...]) -> None:
+    """Make what was just deleted or overwritten unreadable in the files: on SQLite, copy
+    the write-ahead log into the database and empty it (secure_delete already zeroes freed
+    pages); on PostgreSQL, VACUUM the tables so dead row versions go."""
+    if is_sqlite(str(engine.url)):
+        # Outside any transaction (a checkpoint inside BEGIN IMMEDIATE finds its table locked).
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            connection.exec_driver_sql(f'VACUUM "{table}"')
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

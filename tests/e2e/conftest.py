@@ -65,6 +65,31 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield Server(base_url, db_url, accounts)
 
 
+@dataclass
+class PublicServer:
+    """The public face (`serve --face public`) over the same demo store as `server`."""
+
+    base_url: str
+    db_url: str
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+@pytest.fixture(scope="session")
+def public_server(
+    server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PublicServer]:
+    """Serve the demo store's public face; it finds the channel keys beside the database
+    (the public ones only: it never loads the private intake key)."""
+    folder = tmp_path_factory.mktemp("e2e-public")
+    with serving(log=folder / "public.log", db_url=server.db_url, cwd=folder, face="public") as (
+        _proc,
+        base_url,
+    ):
+        yield PublicServer(base_url, server.db_url)
+
+
 @pytest.fixture(scope="session")
 def browser(server: Server) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -205,6 +205,8 @@ def world(rt: Runtime) -> dict[str, Any]:
         }
     _spare, spare_token = add_token(rt, "spare", Role.TRACING)
     ids.update(account_id=spare_token.account_id, token_id=spare_token.id)
+    # No integration exists: the admin is let through to a 404, everyone else stopped first.
+    ids["integration_id"] = "00000000-0000-0000-0000-000000000000"
     return {"ids": ids, "credentials": credentials}
 
 

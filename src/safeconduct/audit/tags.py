@@ -17,6 +17,7 @@ class AuditAction(StrEnum):
     REQUEST_MESSAGE = "request:message"  # the applicant wrote again
     REQUEST_REPLY = "request:reply"  # an officer replied to the applicant
     REQUEST_PROBE = "request:probe"  # flagged as a suspected probe
+    REQUEST_CODENAME = "request:codename"  # a codename issued by phone or in person
     REQUEST_DESTROY = "request:destroy"  # its channel data destroyed (retention)
     INTEGRATION_CREATE = "integration:create"
     INTEGRATION_ROTATE = "integration:rotate"
@@ -69,6 +70,7 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.REQUEST_MESSAGE: "surrender_request",
     A.REQUEST_REPLY: "surrender_request",
     A.REQUEST_PROBE: "surrender_request",
+    A.REQUEST_CODENAME: "surrender_request",
     A.REQUEST_DESTROY: "surrender_request",
     A.INTEGRATION_CREATE: "integration",
     A.INTEGRATION_ROTATE: "integration",

@@ -22,6 +22,9 @@ from safeconduct.db import new_id, today
 from safeconduct.security.channel_secret import ChannelSecret
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
+# Telegram's form: the bot's id, a colon, a secret of letters, digits, - and _.
+_BOT_TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$")
+HANDLE_CHARS = 128
 
 
 class IntegrationError(ValueError):
@@ -43,6 +46,17 @@ class Made:
 
 def _secret_name(integration: Integration, what: str) -> str:
     return f"integration:{integration.id}:{what}"
+
+
+def check_handle(handle: str | None) -> str | None:
+    """What the official list shows (a bot handle, a phone number): one printable line,
+    at most 128 characters; empty means none."""
+    kept = (handle or "").strip()
+    if len(kept) > HANDLE_CHARS:
+        raise IntegrationError("handle", f"at most {HANDLE_CHARS} characters")
+    if not kept.isprintable():
+        raise IntegrationError("handle", "one line of printable characters")
+    return kept or None
 
 
 def new_secret() -> str:
@@ -76,7 +90,12 @@ def add(
         raise IntegrationError("name", "an integration of that name exists")
     if kind == IntegrationKind.TELEGRAM and not bot_token:
         raise IntegrationError("bot_token", "a Telegram integration needs its bot's token")
-    integration = Integration(id=new_id(), name=name, kind=kind.value, handle=handle or None)
+    if kind != IntegrationKind.TELEGRAM and bot_token:
+        raise IntegrationError("bot_token", "only a Telegram integration has a bot token")
+    if bot_token and not _BOT_TOKEN.match(bot_token):
+        raise IntegrationError("bot_token", "not a bot token (digits, a colon, then letters)")
+    handle = check_handle(handle)
+    integration = Integration(id=new_id(), name=name, kind=kind.value, handle=handle)
     value = new_secret()
     integration.secret = secret.seal_secret(_secret_name(integration, "secret"), value.encode())
     if bot_token:
@@ -99,6 +118,8 @@ def rotate_secret(
     integration: Integration,
 ) -> Made:
     """Replace an integration's secret; the old one stops working at once."""
+    if integration.disabled_on is not None:
+        raise IntegrationError("name", "disabled: it takes no new secret")
     value = new_secret()
     integration.secret = secret.seal_secret(_secret_name(integration, "secret"), value.encode())
     integration.secret_version += 1

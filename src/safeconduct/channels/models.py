@@ -99,12 +99,24 @@ class ChannelDelivery(IdMixin, Base):
     Telegram update id): the same message twice makes one request."""
 
     __tablename__ = "channel_deliveries"
-    __table_args__ = (UniqueConstraint("integration_id", "key_hash"),)
+    __table_args__ = (
+        UniqueConstraint("integration_id", "key_hash"),
+        # Led by message_hash so the convention names it apart from the first.
+        UniqueConstraint("message_hash", "integration_id"),
+    )
 
     integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id"))
     key_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     received_on: Mapped[date] = mapped_column(Day(), default=today)
+    # Webhook only. A keyed hash of the body: the same key with another body is refused.
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    # A keyed hash of the signed message (timestamp and body): a captured delivery sent
+    # again under a fresh idempotency key is refused, not taken twice.
+    message_hash: Mapped[str | None] = mapped_column(String(64))
+    # The first answer (reference and receipt, never the codename), sealed under the
+    # channel secret, so a redelivery gets the same answer.
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class BotConversation(IdMixin, Base):
@@ -121,6 +133,9 @@ class BotConversation(IdMixin, Base):
     # Once the request is made, later messages in the chat go to its ticket.
     ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     started_on: Mapped[date] = mapped_column(Day(), default=today)
+    # The chat id, sealed to the intake key: the public face cannot read it back; the
+    # operator face opens it to send an officer's reply to the chat.
+    chat: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class BotFragment(IdMixin, Base):
@@ -148,6 +163,8 @@ class OutboxMessage(IdMixin, Base):
     chat: Mapped[bytes] = mapped_column(LargeBinary)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An answer may be several Telegram messages: those sent are not sent again on a retry.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Who claimed it for sending, until when: a crashed sender's claim lapses.
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

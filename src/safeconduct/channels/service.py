@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
-from safeconduct.channels import codenames
+from safeconduct.channels import codenames, outbox
 from safeconduct.channels.models import (
     PublicStatus,
     Submission,
@@ -124,6 +124,70 @@ def submit(
 ) -> Issued:
     """Take a submission in on the public face: sealed to the intake key, a ticket with a
     fresh reference and the codename's keyed hash, and a signed receipt."""
+    payload = {"fields": fields.to_bytes().decode("utf-8")}
+    return _issue(session, keys=keys, audit=audit, channel=channel, kind=kind,
+                  payload=payload, integration_id=integration_id, now=now)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SealedFields:
+    """A submission whose fields were sealed to the intake key one by one as they came (a
+    bot conversation): the public face cannot read them back, so it passes the boxes on
+    and the operator face opens each. `context` binds the boxes to their conversation."""
+
+    context: str
+    language: str
+    boxes: dict[str, bytes]
+
+    def to_json(self) -> str:
+        boxes = {f: base64.b64encode(b).decode() for f, b in sorted(self.boxes.items())}
+        return json.dumps({"context": self.context, "language": self.language, "boxes": boxes})
+
+    @staticmethod
+    def from_json(text: str) -> SealedFields:
+        doc = json.loads(text)
+        boxes = {str(f): base64.b64decode(b) for f, b in doc["boxes"].items()}
+        return SealedFields(str(doc["context"]), str(doc["language"]), boxes)
+
+
+SEALED_FIELDS = ("contact", "place", "message")
+
+
+def seal_field(keys: ChannelKeys, context: str, field: str, value: str) -> bytes:
+    """Seal one field of a submission to the intake key as it arrives."""
+    return seal_to(keys.intake_public, value.encode("utf-8"), context=f"{context}:{field}")
+
+
+def submit_sealed(
+    session: Session,
+    *,
+    keys: ChannelKeys,
+    audit: AuditLog,
+    channel: Channel,
+    fields: SealedFields,
+    integration_id: str | None = None,
+    now: datetime | None = None,
+) -> Issued:
+    """`submit` for fields sealed one by one (see SealedFields)."""
+    if set(fields.boxes) != set(SEALED_FIELDS):
+        raise ValueError("a sealed submission holds contact, place and message")
+    payload = {"sealed_fields": fields.to_json()}
+    return _issue(session, keys=keys, audit=audit, channel=channel,
+                  kind=SubmissionKind.REQUEST, payload=payload,
+                  integration_id=integration_id, now=now)  # fmt: skip
+
+
+def _issue(
+    session: Session,
+    *,
+    keys: ChannelKeys,
+    audit: AuditLog,
+    channel: Channel,
+    kind: SubmissionKind,
+    payload: dict[str, str],
+    integration_id: str | None,
+    now: datetime | None,
+) -> Issued:
     codename = codenames.draw()
     ticket = Ticket(
         id=new_id(),
@@ -133,10 +197,7 @@ def submit(
     )
     session.add(ticket)
     session.flush()
-    payload = {
-        "fields": fields.to_bytes().decode("utf-8"),
-        "reply_key": base64.b64encode(reply_key(codename, ticket.id)).decode(),
-    }
+    payload = {**payload, "reply_key": base64.b64encode(reply_key(codename, ticket.id)).decode()}
     _put_in_inbox(
         session,
         keys=keys,
@@ -147,6 +208,8 @@ def submit(
         integration_id=integration_id,
     )
     session.flush()
+    # Signed before the audit append: the head's lock is then held for the append only.
+    receipt = sign_receipt(keys, ticket.reference, channel, now or utcnow())
     audit.record(
         session,
         actor=channel_actor(channel),
@@ -154,7 +217,6 @@ def submit(
         subject_id=ticket.id,
         purpose=kind.value,
     )
-    receipt = sign_receipt(keys, ticket.reference, channel, now or utcnow())
     return Issued(ticket.id, ticket.reference, codename, receipt)
 
 
@@ -214,6 +276,11 @@ def read_replies(session: Session, *, ticket: Ticket, typed: str) -> list[Reply]
         Reply(r.number, r.written_on, aead_open(key, r.body, aad=_reply_aad(r)).decode("utf-8"))
         for r in rows
     ]
+
+
+def ticket_reference(request: SurrenderRequest) -> str:
+    # Every request has a reference since migration 0006; the ticket holds the same one.
+    return request.reference or ""
 
 
 def _reply_aad(reply: TicketReply) -> str:
@@ -287,7 +354,7 @@ def _take_in(
         return
     ticket = session.get(Ticket, submission.ticket_id)
     assert ticket is not None  # the ticket cascades with its submissions
-    fields = SubmissionFields.from_bytes(payload["fields"].encode("utf-8"))
+    fields = _fields_of(keys, payload)
     kind = (
         RequestKind.CLONE_REPORT
         if submission.kind == SubmissionKind.CLONE_REPORT.value
@@ -312,6 +379,20 @@ def _take_in(
         plaintext=base64.b64decode(payload["reply_key"]),
     )
     report.requests += 1
+
+
+def _fields_of(keys: ChannelKeys, payload: dict[str, str]) -> SubmissionFields:
+    """The fields of a submission: in the clear inside its box, or sealed one by one."""
+    if "sealed_fields" not in payload:
+        return SubmissionFields.from_bytes(payload["fields"].encode("utf-8"))
+    assert keys.intake is not None
+    sealed = SealedFields.from_json(payload["sealed_fields"])
+    opened = {
+        field: open_box(keys.intake.private, sealed.boxes[field],
+                        context=f"{sealed.context}:{field}").decode("utf-8")
+        for field in SEALED_FIELDS
+    }  # fmt: skip
+    return SubmissionFields(language=sealed.language, **opened)
 
 
 def contact_index(keys: ChannelKeys, contact: str) -> str:
@@ -360,6 +441,7 @@ def reply(
     actor: Actor,
     request: SurrenderRequest,
     text: str,
+    keys: ChannelKeys | None = None,
 ) -> TicketReply:
     """Write back to the applicant: sealed under their codename's key for the status page,
     and kept as a sealed step in the request's history for the officers."""
@@ -374,6 +456,11 @@ def reply(
     row = TicketReply(id=new_id(), ticket_id=request.id, number=number, body=b"")
     row.body = aead_seal(key, kept.encode("utf-8"), aad=_reply_aad(row), size=TEXT_BYTES)
     session.add(row)
+    if keys is not None and keys.intake is not None:
+        # A request that came by a bot: the reply also goes to its chat, through the outbox.
+        reference = ticket_reference(request)
+        outbox.enqueue_reply(session, keys=keys, ticket_id=request.id, reference=reference,
+                             number=number, text=kept)  # fmt: skip
     intake.add_step(session, request=request, actor=actor, kind=EventKind.REPLY, text=kept,
                     keyring=keyring)  # fmt: skip
     audit.record(session, actor=actor, tag=AuditAction.REQUEST_REPLY, subject_id=request.id)

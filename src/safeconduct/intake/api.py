@@ -13,16 +13,20 @@ from safeconduct.accounts.service import Principal
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors
-from safeconduct.intake import service
+from safeconduct.intake import applicant, service
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import TextError, parse_reference
 from safeconduct.intake.schemas import (
     AssignmentUpdate,
+    CodenameIssued,
     NoteCreate,
+    ProbeFlagUpdate,
+    ReplyCreate,
     RequestEventRead,
     SurrenderRequestCreate,
     SurrenderRequestRead,
     SurrenderRequestStatusUpdate,
+    request_read,
 )
 from safeconduct.schemas_common import Page
 
@@ -36,6 +40,11 @@ def _found(db: DbSession, request_id: str) -> SurrenderRequest:
     if request is None:
         raise HTTPException(404, "surrender request not found")
     return request
+
+
+def _read(db: DbSession, request: SurrenderRequest) -> SurrenderRequestRead:
+    linked = service.same_contact(db, requests=[request]).get(request.id, [])
+    return request_read(request, [ref for _id, ref in linked])
 
 
 def _invalid(field: str, message: str) -> RequestValidationError:
@@ -67,8 +76,9 @@ def list_requests(
         offset=(page - 1) * size,
         limit=size,
     )
+    linked = service.same_contact(db, requests=rows)
     return Page[SurrenderRequestRead](
-        items=[SurrenderRequestRead.model_validate(r) for r in rows],
+        items=[request_read(r, [ref for _id, ref in linked.get(r.id, [])]) for r in rows],
         total=total,
         page=page,
         size=size,
@@ -83,16 +93,18 @@ def create_request(
     who: Annotated[Principal, Depends(Requires(Permission.REQUEST_CREATE))],
 ) -> SurrenderRequestRead:
     """Take in a request (from a channel, by phone or in person); contact and content are
-    sealed before they are stored."""
-    request = service.create(
-        db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, request_in=body
+    sealed before they are stored. It gets a reference at once, and a codename when one is
+    issued (`POST /requests/{id}/codename`)."""
+    request = applicant.take_by_hand(
+        db, keyring=rt.keyring, keys=rt.channels, audit=rt.audit, actor=who.actor, request_in=body
     )
-    return SurrenderRequestRead.model_validate(request)
+    return _read(db, request)
 
 
 @router.get("/{request_id}", response_model=SurrenderRequestRead, responses=errors(404))
 def read_request(request_id: str, db: DbSession, _: Reader) -> SurrenderRequestRead:
-    return SurrenderRequestRead.model_validate(_found(db, request_id))
+    """The request; `same_contact` names other requests from its contact, by reference."""
+    return _read(db, _found(db, request_id))
 
 
 @router.post(
@@ -120,7 +132,7 @@ def move_request(
         raise HTTPException(409, str(exc)) from None
     except TextError as exc:
         raise _invalid(exc.field, exc.message) from None
-    return SurrenderRequestRead.model_validate(request)
+    return _read(db, request)
 
 
 @router.post(
@@ -167,7 +179,7 @@ def assign_request(
         raise _invalid(exc.field, str(exc)) from None
     except service.ClosedToWorkError as exc:
         raise HTTPException(409, str(exc)) from None
-    return SurrenderRequestRead.model_validate(request)
+    return _read(db, request)
 
 
 @router.get("/{request_id}/history", response_model=list[RequestEventRead], responses=errors(404))
@@ -175,3 +187,86 @@ def request_history(request_id: str, db: DbSession, _: Reader) -> list[RequestEv
     """The request's steps, oldest first: days, who, what; notes and reasons stay sealed."""
     found = _found(db, request_id)
     return [RequestEventRead.model_validate(e) for e in service.history(db, request_id=found.id)]
+
+
+@router.post(
+    "/{request_id}/replies",
+    response_model=RequestEventRead,
+    status_code=201,
+    responses=errors(404, 409, 410),
+)
+def reply_to_applicant(
+    request_id: str, body: ReplyCreate, db: DbSession, rt: RuntimeDep, who: Updater
+) -> RequestEventRead:
+    """Write back to the applicant while the request is received or in review; they read it
+    on the status page with their codename. Kept as a sealed step of the history (it opens
+    with the notes); 409 when the request has left review or no codename was issued."""
+    try:
+        event = applicant.reply(
+            db,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=who.actor,
+            request=_found(db, request_id),
+            text=body.text,
+            keys=rt.channels,
+        )
+    except service.ClosedToWorkError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except applicant.NoCodenameError:
+        raise HTTPException(
+            409, "the applicant holds no codename to read a reply with: issue one first"
+        ) from None
+    return RequestEventRead.model_validate(event)
+
+
+@router.post(
+    "/{request_id}/codename",
+    response_model=CodenameIssued,
+    status_code=201,
+    responses=errors(404, 409, 503),
+)
+def issue_codename(request_id: str, db: DbSession, rt: RuntimeDep, who: Updater) -> CodenameIssued:
+    """Issue the codename and signed receipt to read out to a caller, once: the codename is
+    in this answer only, never stored, never shown again (a second call is 409)."""
+    try:
+        issued = applicant.issue_codename(
+            db,
+            keyring=rt.keyring,
+            keys=rt.channels,
+            audit=rt.audit,
+            actor=who.actor,
+            request=_found(db, request_id),
+        )
+    except service.ClosedToWorkError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except applicant.NoCodenameError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except applicant.ChannelsNotConfiguredError:
+        raise HTTPException(503, "the channels are not configured on this server") from None
+    return CodenameIssued(
+        reference=issued.reference, codename=issued.codename, receipt=issued.receipt
+    )
+
+
+@router.post("/{request_id}/probe", response_model=SurrenderRequestRead, responses=errors(404, 409))
+def flag_probe(
+    request_id: str, body: ProbeFlagUpdate, db: DbSession, rt: RuntimeDep, who: Updater
+) -> SurrenderRequestRead:
+    """Flag the request as a suspected probe by the other side, or clear the flag, with a
+    `reason` (sealed); while it is received or in review."""
+    try:
+        request = service.flag_probe(
+            db,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=who.actor,
+            request=_found(db, request_id),
+            suspected=body.suspected,
+            reason=body.reason,
+        )
+    except TextError as exc:
+        raise _invalid(exc.field, exc.message) from None
+    except service.TransitionError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return _read(db, request)

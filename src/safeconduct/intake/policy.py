@@ -42,6 +42,7 @@ class EventKind(StrEnum):
     MESSAGE = "message"  # the applicant wrote again (from the status page or a bot)
     REPLY = "reply"  # an officer's reply to the applicant
     PROBE = "probe"  # flagged as a suspected probe, with a reason
+    PROBE_CLEARED = "probe_cleared"  # the flag withdrawn, with a reason
 
 
 # A note or a reason: long enough for a call summary, short enough to seal at one size.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-from safeconduct.intake.models import Channel, RequestStatus
+from safeconduct.intake.models import Channel, RequestKind, RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import MAX_TEXT, EventKind, TextError, check_text
 from safeconduct.schemas_common import LongText, Name
 
@@ -44,6 +45,26 @@ class SurrenderRequestRead(BaseModel):
     status: RequestStatus
     status_changed_on: date
     assigned_to: str | None
+    kind: RequestKind = RequestKind.SURRENDER
+    # Flagged by an officer as a probe by the other side; the reason opens with the notes.
+    suspected_probe: bool = False
+    # Whether the applicant holds a codename to read replies with (see `request_read`).
+    has_codename: bool = False
+    # The day retention destroyed its contact, content, notes and replies.
+    channel_data_destroyed_on: date | None = None
+    # References of other requests from the same contact (its blind index), never the
+    # contact; filled in by the queue's routes, for intake only.
+    same_contact: list[str] = []
+
+
+def request_read(
+    request: SurrenderRequest, same_contact: Sequence[str] = ()
+) -> SurrenderRequestRead:
+    """A request as the API and the queue show it: whether a codename was issued is read
+    from the sealed reply key's presence (the key itself never leaves)."""
+    read = SurrenderRequestRead.model_validate(request)
+    extra = {"has_codename": request.reply_key is not None, "same_contact": list(same_contact)}
+    return read.model_copy(update=extra)
 
 
 class SurrenderRequestStatusUpdate(BaseModel):
@@ -85,3 +106,31 @@ class RequestEventRead(BaseModel):
     happened_on: date
     actor: str
     has_text: bool  # a note or reason is sealed with this step
+
+
+class ReplyCreate(BaseModel):
+    """A reply to the applicant, read with their codename on the status page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: NoteText
+
+
+class CodenameIssued(BaseModel):
+    """What a caller is read out, once: never stored, never shown again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str
+    codename: str
+    receipt: str  # signed with the channel key; checks at /verify
+
+
+class ProbeFlagUpdate(BaseModel):
+    """Flag a request as a suspected probe (`suspected: true`) or clear the flag, with a
+    reason either way; the reason is sealed with the request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suspected: bool
+    reason: RawText

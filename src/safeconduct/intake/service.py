@@ -53,6 +53,10 @@ def require_open_to_work(request: SurrenderRequest) -> None:
         )
 
 
+class ProbeFlagError(TransitionError):
+    """A probe flag set when it is set already, or cleared when it is not."""
+
+
 class AssignmentError(ValueError):
     """An assignment to someone who may not work the queue; names the field."""
 
@@ -219,6 +223,10 @@ def add_step(
     return event
 
 
+# What the log says of a probe flag: set, or lifted (its reason is sealed in the history).
+PROBE_STATES = ("flagged", "cleared")
+
+
 def _show_status(session: Session, request_id: str, status: RequestStatus) -> None:
     # What the applicant's status page shows: received, in review or closed, never more.
     shown = public_status(status).value
@@ -348,3 +356,83 @@ def usernames(session: Session, account_ids: Iterable[str | None]) -> dict[str, 
         return {}
     stmt = select(Account.id, Account.username).where(Account.id.in_(wanted))
     return {account_id: name for account_id, name in session.execute(stmt)}
+
+
+def flag_probe(
+    session: Session,
+    *,
+    keyring: Keyring,
+    audit: AuditLog,
+    actor: Actor,
+    request: SurrenderRequest,
+    suspected: bool,
+    reason: str,
+) -> SurrenderRequest:
+    """Flag a request as a suspected probe by the other side, or clear the flag; either
+    way with a reason, sealed as a step of its history. Only while the request is worked
+    (see policy.OPEN_TO_WORK): the flag steers what intake says and does next, and a dated
+    step after acceptance could pair the request with the custody that began that day."""
+    text = check_text(reason, field="reason")
+    _lock(session, request)
+    require_open_to_work(request)
+    if request.suspected_probe == suspected:
+        state = "flagged as a suspected probe" if suspected else "not flagged as a probe"
+        raise ProbeFlagError(f"the request is {state} already")
+    request.suspected_probe = suspected
+    kind = EventKind.PROBE if suspected else EventKind.PROBE_CLEARED
+    add_step(session, keyring=keyring, request=request, actor=actor, kind=kind, text=text)
+    # Whether it was flagged or cleared; the reason is sealed and never goes into the log.
+    audit.record(
+        session,
+        actor=actor,
+        tag=AuditAction.REQUEST_PROBE,
+        subject_id=request.id,
+        purpose=PROBE_STATES[0] if suspected else PROBE_STATES[1],
+    )
+    return request
+
+
+# However many requests share a contact, a page names this many of them.
+SAME_CONTACT_SHOWN = 10
+
+
+def same_contact(
+    session: Session, *, requests: Sequence[SurrenderRequest]
+) -> dict[str, list[tuple[str, str]]]:
+    """For each request given, the other requests from the same contact (by its blind
+    index), as (id, reference) pairs, by reference; at most SAME_CONTACT_SHOWN each. Only
+    the link: the contact itself stays sealed."""
+    indexes = {r.contact_index for r in requests if r.contact_index is not None}
+    if not indexes:
+        return {}
+    # Numbered within each contact, so a contact behind thousands of requests (a flood)
+    # costs a bounded answer: the page's own requests plus SAME_CONTACT_SHOWN more each.
+    order = func.row_number().over(
+        partition_by=SurrenderRequest.contact_index,
+        order_by=(SurrenderRequest.reference, SurrenderRequest.id),
+    )
+    numbered = (
+        select(
+            SurrenderRequest.id,
+            SurrenderRequest.reference,
+            SurrenderRequest.contact_index,
+            order.label("n"),
+        )
+        .where(SurrenderRequest.contact_index.in_(indexes))
+        .subquery()
+    )
+    keep = len(requests) + SAME_CONTACT_SHOWN
+    stmt = (
+        select(numbered.c.id, numbered.c.reference, numbered.c.contact_index)
+        .where(numbered.c.n <= keep)
+        .order_by(numbered.c.reference, numbered.c.id)
+    )
+    by_index: dict[str, list[tuple[str, str]]] = {}
+    for request_id, ref, index in session.execute(stmt):
+        by_index.setdefault(index, []).append((request_id, ref or request_id))
+    found: dict[str, list[tuple[str, str]]] = {}
+    for request in requests:
+        others = [p for p in by_index.get(request.contact_index or "", []) if p[0] != request.id]
+        if others:
+            found[request.id] = others[:SAME_CONTACT_SHOWN]
+    return found

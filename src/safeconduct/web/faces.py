@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from safeconduct.channels import outbox, retention
+from safeconduct.channels import limits, outbox, retention, telegram, webhook
 from safeconduct.channels import service as channels
+from safeconduct.db import today, utcnow
 from safeconduct.runtime import PublicRuntime, Runtime
 from safeconduct.web.jobs import Job
 
 INGEST_EVERY_SECONDS = 2.0
 RETENTION_EVERY_SECONDS = 24 * 3600.0
 OUTBOX_EVERY_SECONDS = 1.0
+FORGET_EVERY_SECONDS = 3600.0
 
 
 def operator_jobs(rt: Runtime) -> list[Job]:
     """Take in the public face's inbox (only the operator face holds the private intake
     key), and destroy channel data past its period, daily."""
 
-    def destroy_due() -> None:
-        with rt.transaction() as session:
-            retention.run(rt, session)
-
-    jobs = [Job("retention", RETENTION_EVERY_SECONDS, destroy_due)]
+    jobs = [Job("retention", RETENTION_EVERY_SECONDS, lambda: retention.run_all(rt))]
     if rt.channels is None or rt.channels.intake is None:
         return jobs
 
@@ -32,5 +30,16 @@ def operator_jobs(rt: Runtime) -> list[Job]:
 
 
 def public_jobs(prt: PublicRuntime) -> list[Job]:
-    """Deliver bot answers waiting in the outbox."""
-    return [Job("outbox", OUTBOX_EVERY_SECONDS, lambda: outbox.deliver_due(prt))]
+    """Deliver bot answers waiting in the outbox; hourly, forget what has served: rate-limit
+    windows, webhook deliveries past their replay window, bot conversations left unfinished."""
+
+    def forget() -> None:
+        with prt.transaction() as session:
+            limits.prune(session, now=utcnow())
+            webhook.prune_deliveries(session, today=today())
+            telegram.purge(session)
+
+    return [
+        Job("outbox", OUTBOX_EVERY_SECONDS, lambda: outbox.deliver_due(prt)),
+        Job("forget", FORGET_EVERY_SECONDS, forget),
+    ]

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("ticket_id", sa.String(length=36), nullable=True),
         sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("chat", sa.LargeBinary(), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["integration_id"],
@@ -85,6 +86,9 @@ def upgrade() -> None:
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("ticket_id", sa.String(length=36), nullable=True),
         sa.Column("received_on", sa.Date(), nullable=False),
+        sa.Column("body_hash", sa.String(length=64), nullable=True),
+        sa.Column("message_hash", sa.String(length=64), nullable=True),
+        sa.Column("answer", sa.LargeBinary(), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["integration_id"],
@@ -101,6 +105,9 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "integration_id", "key_hash", name=op.f("uq_channel_deliveries_integration_id")
         ),
+        sa.UniqueConstraint(
+            "message_hash", "integration_id", name=op.f("uq_channel_deliveries_message_hash")
+        ),
     )
     op.create_table(
         "channel_outbox",
@@ -109,6 +116,7 @@ def upgrade() -> None:
         sa.Column("chat", sa.LargeBinary(), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("parts_sent", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),

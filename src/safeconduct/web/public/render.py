@@ -3,6 +3,10 @@
 The language comes from a `lang` field (the switch is plain links and a hidden form field:
 no cookie is set before a submission, none after either), else the browser's
 Accept-Language, else Russian: the language most who reach the form read.
+
+The switch is shown on pages reached by GET only: on the answer to a POST (a receipt, a
+status with replies) a language link would throw the answer away, and the codename must
+never travel in a URL to carry it over.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from safeconduct.web.ui import i18n
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_LANGUAGE = "ru"
 LANGUAGE_NAMES = {"ru": "Русский", "uk": "Українська", "en": "English"}
+# The service's name on the public pages, in the reader's words (docs/glossary.md); the
+# operator pages keep "Safe Conduct".
+BRAND = {"ru": "Безопасный переход", "uk": "Безпечний перехід", "en": "Safe Conduct"}
 
 env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -53,6 +60,8 @@ def page(
         "lang": lang,
         "path": request.url.path,
         "language_names": LANGUAGE_NAMES,
+        "brand": BRAND[lang],
+        "switch": request.method == "GET",
     } | context
     with i18n.active(lang):
         html = env.get_template(template).render(values)

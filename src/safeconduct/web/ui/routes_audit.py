@@ -23,12 +23,14 @@ from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.schemas import AuditEntryRead
 from safeconduct.audit.service import EntryFilter
 from safeconduct.audit.tags import AuditAction
+from safeconduct.channels.models import IntegrationKind, SubmissionKind
 from safeconduct.custody.models import CustodyEventKind
 from safeconduct.db import today
 from safeconduct.disclosure.policy import Purpose
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.intake.models import RequestStatus
+from safeconduct.intake.service import PROBE_STATES
 from safeconduct.schemas_common import Page
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
@@ -42,7 +44,14 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The codes an export may carry from a purpose: why a sealed value was opened, the status a
 # request moved to, the kind of a custody event. Anything after them may be a reason typed.
 PURPOSE_CODES = frozenset(
-    [*(p.value for p in Purpose), *(s.value for s in RequestStatus), *CustodyEventKind]
+    [
+        *(p.value for p in Purpose),
+        *(s.value for s in RequestStatus),
+        *CustodyEventKind,
+        *(k.value for k in SubmissionKind),
+        *(k.value for k in IntegrationKind),
+        *PROBE_STATES,
+    ]
 )
 CSV_HEADER = (
     "seq",

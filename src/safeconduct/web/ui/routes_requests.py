@@ -1,6 +1,7 @@
 """The intake queue: filter and page it, find a request by its reference, log a phone or
-walk-in request, open one, move it along (rejecting or withdrawing with a reason and a
-confirmation), note and assign it, and reveal what it says for a purpose."""
+walk-in request and read its caller a codename, open one, move it along (rejecting or
+withdrawing with a reason and a confirmation), note and assign it, reply to the applicant,
+flag it as a suspected probe, and reveal what it says for a purpose."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor, account_id_of
 from safeconduct.disclosure import service as disclosure
 from safeconduct.http.auth import Requires
-from safeconduct.http.deps import DbSession, RuntimeDep
+from safeconduct.http.deps import DbSession, RuntimeDep, runtime
+from safeconduct.intake import applicant
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import Channel, RequestEvent, RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import (
@@ -32,6 +34,7 @@ from safeconduct.intake.schemas import (
     RequestEventRead,
     SurrenderRequestCreate,
     SurrenderRequestRead,
+    request_read,
 )
 from safeconduct.schemas_common import Page
 from safeconduct.web.ui import i18n, render
@@ -70,7 +73,8 @@ def _queue(
         offset=(page - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
     )
-    items = [SurrenderRequestRead.model_validate(r) for r in rows]
+    linked = intake_service.same_contact(db, requests=rows)
+    items = [request_read(r, [ref for _id, ref in linked.get(r.id, [])]) for r in rows]
     return Page[SurrenderRequestRead](items=items, total=total, page=page, size=PAGE_SIZE)
 
 
@@ -160,8 +164,8 @@ def create_request(
     if wanted is None:
         typed = {"channel": channel, "contact": contact, "content": content}
         return _new_page(request, db, status_code=422, problems=problems, **typed)
-    created = intake_service.create(
-        db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, request_in=wanted
+    created = applicant.take_by_hand(
+        db, keyring=rt.keyring, keys=rt.channels, audit=rt.audit, actor=who.actor, request_in=wanted
     )
     return RedirectResponse(f"/requests/{created.id}", status_code=303)
 
@@ -205,13 +209,24 @@ def _request_page(
         "note_error": False,
         "note_text": "",
         "assign_error": False,
+        "reply_error": False,
+        "reply_text": "",
+        "probe_error": False,
+        "probe_reason": "",
+        "codename_refused": False,
+        "reply_refused": False,
+        "probe_refused": False,
     }
+    linked = intake_service.same_contact(db, requests=[found]).get(found.id, [])
+    keys = runtime(request).channels
     return render.page(
         request,
         db,
         "request.html",
         status_code=status_code,
-        item=SurrenderRequestRead.model_validate(found),
+        item=request_read(found, [ref for _id, ref in linked]),
+        # A codename is issued with the private intake key's half: the channel keys.
+        can_issue=keys is not None and keys.intake is not None,
         plain_moves=[t for t in targets if not needs_reason(t)],
         reason_moves=[t for t in targets if needs_reason(t)],
         events=[RequestEventRead.model_validate(e) for e in events],
@@ -380,3 +395,118 @@ def reveal_request(
     )
     template = "_request_contents.html" if render.is_htmx(request) else "request_revealed.html"
     return render.page(request, db, template, item=item, opened=opened)
+
+
+@router.post("/requests/{request_id}/replies")
+def reply_to_applicant(
+    request: Request,
+    request_id: str,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Mover,
+    text: TextForm = "",
+) -> Response:
+    """Write back to the applicant; they read it on the status page with their codename."""
+    found = _found(db, request_id)
+    try:
+        applicant.reply(
+            db,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            actor=who.actor,
+            request=found,
+            text=text,
+            keys=rt.channels,
+        )
+    except TextError:
+        problem = {"reply_error": True, "reply_text": text}
+        return _request_page(request, db, found, status_code=422, **problem)
+    except (intake_service.ClosedToWorkError, applicant.NoCodenameError):
+        problem = {"reply_refused": True, "reply_text": text}
+        return _request_page(request, db, found, status_code=409, **problem)
+    return RedirectResponse(f"/requests/{found.id}#history-heading", status_code=303)
+
+
+@router.post("/requests/{request_id}/codename")
+def issue_codename(
+    request: Request, request_id: str, db: DbSession, rt: RuntimeDep, who: Mover
+) -> Response:
+    """Issue the caller's codename and receipt, and show them once, in this answer only
+    (never in an address): the officer reads them out."""
+    found = _found(db, request_id)
+    try:
+        issued = applicant.issue_codename(
+            db, keyring=rt.keyring, keys=rt.channels, audit=rt.audit, actor=who.actor,
+            request=found,
+        )  # fmt: skip
+    except (
+        intake_service.ClosedToWorkError,
+        applicant.NoCodenameError,
+        applicant.ChannelsNotConfiguredError,
+    ):
+        return _request_page(request, db, found, status_code=409, codename_refused=True)
+    return render.page(
+        request,
+        db,
+        "request_codename.html",
+        item=request_read(found),
+        issued=issued,
+    )
+
+
+def _confirm_probe(
+    request: Request, db: DbSession, found: SurrenderRequest, suspected: bool, reason: str
+) -> Response:
+    """Ask once more before the flag changes; the reason goes along, hidden."""
+    reference = found.reference or found.id
+    with i18n.active(render.language_of(request, db)):
+        words: Any = render.env.get_template("_intake_macros.html").module
+        heading = words.probe_heading(suspected, reference)
+        message = words.probe_message(suspected)
+        button = words.probe_button(suspected)
+    return render.page(
+        request,
+        db,
+        "confirm.html",
+        heading=heading,
+        message=message,
+        action=f"/requests/{found.id}/probe",
+        fields={"suspected": "yes" if suspected else "no", "reason": reason},
+        button=button,
+        cancel=f"/requests/{found.id}",
+    )
+
+
+@router.post("/requests/{request_id}/probe")
+def flag_probe(
+    request: Request,
+    request_id: str,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Mover,
+    suspected: Annotated[str, Form(pattern="^(yes|no)$")] = "yes",
+    reason: TextForm = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Flag the request as a suspected probe, or clear the flag: with a reason, after a
+    confirmation."""
+    found = _found(db, request_id)
+    flag = suspected == "yes"
+    try:
+        check_text(reason, field="reason")
+    except TextError:
+        problem = {"probe_error": True, "probe_reason": reason}
+        return _request_page(request, db, found, status_code=422, **problem)
+    if found.suspected_probe == flag or not open_to_work(RequestStatus(found.status)):
+        # Usually someone else changed it first: show the request as it is now.
+        return _request_page(request, db, found, status_code=409, probe_refused=True)
+    if confirm != "yes":
+        return _confirm_probe(request, db, found, flag, reason)
+    try:
+        intake_service.flag_probe(
+            db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, request=found,
+            suspected=flag, reason=reason,
+        )  # fmt: skip
+    except intake_service.TransitionError:
+        return _request_page(request, db, found, status_code=409, probe_refused=True)
+    return RedirectResponse(f"/requests/{found.id}", status_code=303)
