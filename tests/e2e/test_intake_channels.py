@@ -106,7 +106,7 @@ def test_intake_reads_out_a_codename_replies_and_flags_a_probe(
     replies, entries = _stored(server, request_id, codename)
     assert replies == [REPLY]
     actions = [(e.action, e.purpose) for e in entries]
-    assert ("request:submit", "codename") in actions
+    assert ("request:codename", None) in actions
     assert ("request:reply", None) in actions
     assert ("request:probe", "flagged") in actions
     assert not [e for e in entries if codename in (e.purpose or "") or PROBE in (e.purpose or "")]

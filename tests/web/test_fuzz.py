@@ -220,5 +220,10 @@ def test_a_declared_length_is_ascii_digits_within_the_limit(declared: bytes, sta
         sent.append(message)
 
     scope = {"type": "http", "headers": [(b"content-length", declared)]}
-    asyncio.run(BodySizeLimit(app)(scope, receive, send))
+    # A fresh loop of its own: an earlier test in this worker may have left one running.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(BodySizeLimit(app)(scope, receive, send))
+    finally:
+        loop.close()
     assert sent[0]["status"] == status
