@@ -9,6 +9,7 @@ on SQLite (the storage tests cover both databases); raise FUZZ_EXAMPLES for a lo
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import copy
 import os
 import shutil
@@ -220,10 +221,8 @@ def test_a_declared_length_is_ascii_digits_within_the_limit(declared: bytes, sta
         sent.append(message)
 
     scope = {"type": "http", "headers": [(b"content-length", declared)]}
-    # A fresh loop of its own: an earlier test in this worker may have left one running.
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(BodySizeLimit(app)(scope, receive, send))
-    finally:
-        loop.close()
+    # In a thread of its own: a browser test earlier in this worker keeps an event loop
+    # running in the main thread (Playwright's sync API), where asyncio.run refuses to start.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, BodySizeLimit(app)(scope, receive, send)).result()
     assert sent[0]["status"] == status
