@@ -109,3 +109,11 @@ def test_message_written_again_becomes_a_step(rt: Runtime, keys: service.Channel
     with rt.sessions() as session:
         kinds = [e.kind for e in intake.history(session, request_id=issued.ticket_id)]
         assert kinds == ["status", "message"]
+
+
+def test_the_codename_list_is_4096_distinct_lower_case_words() -> None:
+    from safeconduct.channels import codenames
+
+    words = codenames.words()
+    assert len(words) == len(set(words)) == 4096
+    assert all(w.islower() and codenames.normalise(" ".join([w] * 7)) for w in words)

@@ -30,7 +30,9 @@ _SPLIT = re.compile(r"[\s\-_.,;:/]+")
 @cache
 def words() -> tuple[str, ...]:
     text = resources.files("safeconduct.channels").joinpath("codewords.txt").read_text("utf-8")
-    return tuple(w for w in text.split() if w and not w.startswith("#") and w.isalpha())
+    # One word a line; comment lines (`#`) are skipped whole, never split into words.
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(w for w in lines if w and not w.startswith("#") and w.isalpha() and w.islower())
 
 
 def bits(count: int = WORDS_IN_CODENAME) -> float:
