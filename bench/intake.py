@@ -41,13 +41,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.intake_data import generate  # noqa: E402
+from bench.stores import STORES  # noqa: E402
 
 from safeconduct import migrate  # noqa: E402
 from safeconduct.channels.models import Submission, Ticket  # noqa: E402
@@ -56,7 +57,6 @@ from safeconduct.db import make_engine, new_id  # noqa: E402
 from safeconduct.runtime import create_demo_channel_keys  # noqa: E402
 from safeconduct.security.signing import create_signer  # noqa: E402
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WARM_UP = 50
 # Under the public face's per-client limit (30 posts a minute by default).
 POSTS_PER_ADDRESS = 20
@@ -87,30 +87,6 @@ class Run:
     def p(self, quantile: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(quantile * len(ordered)))] if ordered else 0.0
-
-
-@contextmanager
-def sqlite_store() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="bench-intake-") as folder:
-        yield f"sqlite:///{folder}/bench.db"
-
-
-@contextmanager
-def postgresql_store() -> Iterator[str]:
-    server = make_url(os.environ.get("SAFECONDUCT_BENCH_PG_URL", PG_SERVER))
-    name = f"bench_intake_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-STORES = {"sqlite": sqlite_store, "postgresql": postgresql_store}
 
 
 def public_keys(url: str, folder: Path) -> dict[str, str]:
@@ -320,7 +296,7 @@ def report(db: str, public: Run, pages: Run, bare: Run, sizes: Sequence[int]) ->
 
 
 def bench(db: str, forms: Sequence[dict[str, str]], clients: int) -> bool:
-    with STORES[db]() as url, tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
+    with STORES[db]("intake") as url, tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         folder = Path(tmp)
         migrate.upgrade(url)
         env = public_keys(url, folder)

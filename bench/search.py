@@ -16,27 +16,24 @@ created for the run and dropped after it.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, or_, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.search_data import generate  # noqa: E402
+from bench.stores import STORES  # noqa: E402
 
 from safeconduct import migrate  # noqa: E402
 from safeconduct.db import make_engine, new_id  # noqa: E402
@@ -45,7 +42,6 @@ from safeconduct.people.models import Person, PersonSearchKey  # noqa: E402
 
 PAGE = 20
 TARGET_P95_MS = 100.0
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 Searcher = Callable[[Session, str], list[str]]
 
 
@@ -85,30 +81,6 @@ class Scores:
     @property
     def recall(self) -> float:
         return self.hits / len(self.latencies) if self.latencies else 0.0
-
-
-@contextmanager
-def sqlite_store() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
-        yield f"sqlite:///{folder}/bench.db"
-
-
-@contextmanager
-def postgresql_store() -> Iterator[str]:
-    server = make_url(os.environ.get("SAFECONDUCT_BENCH_PG_URL", PG_SERVER))
-    name = f"bench_search_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-STORES = {"sqlite": sqlite_store, "postgresql": postgresql_store}
 
 
 def load(engine: Engine, people: Sequence[dict[str, Any]]) -> tuple[list[str], float, float, int]:
@@ -180,7 +152,7 @@ def _line(kind: str, mine: Scores, theirs: Scores) -> None:
 
 
 def bench(db: str, people: Sequence[dict[str, Any]], queries: Sequence[dict[str, Any]]) -> bool:
-    with STORES[db]() as url:
+    with STORES[db]("search") as url:
         migrate.upgrade(url)
         engine = make_engine(url)
         try:
