@@ -31,14 +31,15 @@ from sqlalchemy import create_engine, inspect, text
 
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
-from safeconduct.channels import codenames, integrations, limits, webhook
+from safeconduct.channels import codenames, integrations, limits, outbox, webhook
 from safeconduct.channels import service as channels
 from safeconduct.channels.models import IntegrationKind
 from safeconduct.intake import service as intake
 from safeconduct.intake.models import RequestStatus as S
 from safeconduct.intake.models import SurrenderRequest
-from safeconduct.runtime import ChannelKeys, Runtime
+from safeconduct.runtime import ChannelKeys, PublicRuntime, Runtime
 from safeconduct.web.app import create_app
+from tests.channels.fake_bot_api import FakeBotApi, fake_bot_api
 from tests.factories import add_token
 
 Bearer = Callable[[Role], dict[str, str]]
@@ -82,6 +83,12 @@ def bearer(rt: Runtime) -> Bearer:
         return made[role]
 
     return headers
+
+
+@pytest.fixture
+def bot_api() -> Iterator[FakeBotApi]:
+    with fake_bot_api() as api:
+        yield api
 
 
 @pytest.fixture
@@ -130,6 +137,9 @@ class Planted:
     phone_codename: str
     hook_id: str
     hook_codename: str
+    bot_id: str
+    bot_codename: str
+    chat: str  # the Telegram chat the bot request came from
 
     def secrets(self) -> dict[str, str]:
         return {
@@ -138,7 +148,12 @@ class Planted:
             "web codename": self.web_codename,
             "phone codename": self.phone_codename,
             "webhook codename": self.hook_codename,
+            "bot codename": self.bot_codename,
+            "chat id": self.chat,
         }
+
+    def requests(self) -> tuple[str, ...]:
+        return (self.web_id, self.phone_id, self.hook_id, self.bot_id)
 
 
 def _ingest(rt: Runtime) -> None:
@@ -151,7 +166,7 @@ def _reply(rt: Runtime, request_id: str, text: str) -> None:
         request = s.get(SurrenderRequest, request_id)
         assert request is not None
         channels.reply(s, keyring=rt.keyring, audit=rt.audit, actor=OFFICER, request=request,
-                       text=text)  # fmt: skip
+                       text=text, keys=rt.channels)  # fmt: skip
 
 
 def _write_again(public: TestClient, codename: str, message: str, marker: str) -> None:
@@ -203,9 +218,59 @@ def _through_webhook(rt: Runtime, public: TestClient, secret: list[str], marker:
     return codename
 
 
+@dataclass(frozen=True)
+class Chat:
+    """A Telegram chat with the bot, through the public face's endpoint and a fake Bot API."""
+
+    public: TestClient
+    prt: PublicRuntime
+    api: FakeBotApi
+    name: str
+    token: str
+    chat: int
+
+    def say(self, typed: str, update_id: int) -> str:
+        """Send one message; return all the endpoint answered."""
+        person = {"id": self.chat, "is_bot": False, "first_name": "A", "language_code": "uk"}
+        message = {"message_id": update_id, "from": person, "date": 1_764_500_000,
+                   "chat": {"id": self.chat, "type": "private"}, "text": typed}  # fmt: skip
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.token}
+        body = json.dumps({"update_id": update_id, "message": message})
+        answer = self.public.post(f"/channels/telegram/{self.name}", content=body, headers=headers)
+        assert answer.status_code == 200, answer.status_code
+        return _seen(answer)
+
+    def delivered(self) -> list[str]:
+        """Deliver what the outbox holds; every text the chat has been sent so far."""
+        outbox.deliver_due(self.prt, api_base=self.api.url)
+        mine = (b for b in self.api.delivered() if b["chat_id"] == self.chat)
+        return [str(b["text"]) for b in mine]
+
+
+def _through_telegram(rt: Runtime, chat: Chat, secret: list[str], marker: str) -> str:
+    """A conversation with the bot; return the codename the bot sends to the chat."""
+    for number, typed in enumerate(["/start", "Українська", *secret[:3]]):
+        assert marker not in chat.say(typed, 1_000 + number)
+    texts = chat.delivered()
+    assert not any(marker in t for t in texts)  # nothing typed comes back to the chat
+    found = [w for t in texts for w in re.findall(r": ((?:[a-z]+ ){6}[a-z]+)", t)]
+    assert len(found) == 1, len(found)
+    return found[0]
+
+
+def _telegram(rt: Runtime, public: TestClient, prt: PublicRuntime, api: FakeBotApi) -> Chat:
+    name = f"bot-{secrets.token_hex(4)}"
+    with rt.transaction() as s:
+        made = integrations.add(s, secret=_keys(rt).secret, audit=rt.audit, actor=OFFICER,
+                                name=name, kind=IntegrationKind.TELEGRAM,
+                                bot_token="123:token-leaks", handle="@leaks_bot")  # fmt: skip
+    return Chat(public, prt, api, name, made.secret, 10**11 + secrets.randbelow(10**11))
+
+
 def _plant(
-    rt: Runtime, public: TestClient, operator: TestClient, bearer: Bearer, texts: list[str]
-) -> Planted:
+    rt: Runtime, public: TestClient, operator: TestClient, bearer: Bearer, texts: list[str],
+    chat: Chat,
+) -> Planted:  # fmt: skip
     applicant, reply = f"Z{secrets.token_hex(8)}", f"Y{secrets.token_hex(8)}"
     secret = [f"{applicant}{t}" for t in texts]
     form = {"contact": secret[0][:200], "place": secret[1][:300], "language": "uk",
@@ -226,13 +291,18 @@ def _plant(
         assert request is not None
         issued = channels.issue_codename(s, keyring=rt.keyring, keys=rt.channels, request=request)
     _reply(rt, phone_id, f"{reply}{texts[4]}")
+    bot_codename = _through_telegram(rt, chat, secret, applicant)
+    _ingest(rt)
+    bot_id = codename_on(f"<p>{bot_codename}</p>", rt)[1]
+    _reply(rt, bot_id, f"{reply}{texts[0]}")
+    assert any(reply in t for t in chat.delivered())  # the reply reaches the chat, sealed till then
     return Planted(applicant, reply, web_id, web_codename, phone_id, issued.codename, hook_id,
-                   hook_codename)  # fmt: skip
+                   hook_codename, bot_id, bot_codename, str(chat.chat))  # fmt: skip
 
 
 def _operator_urls(p: Planted) -> list[str]:
     pages = []
-    for r in (p.web_id, p.phone_id, p.hook_id):
+    for r in p.requests():
         pages += [f"/api/v1/requests/{r}", f"/api/v1/requests/{r}/history", f"/requests/{r}"]
     return [
         *pages,
@@ -279,10 +349,13 @@ def test_nothing_planted_through_a_channel_leaves_but_through_the_reveal(
     public: TestClient,
     operator: TestClient,
     bearer: Bearer,
+    prt: PublicRuntime,
+    bot_api: FakeBotApi,
     logs: pytest.LogCaptureFixture,
     texts: list[str],
 ) -> None:
-    p = _plant(rt, public, operator, bearer, texts)
+    chat = _telegram(rt, public, prt, bot_api)
+    p = _plant(rt, public, operator, bearer, texts, chat)
     every = p.secrets()
     for role in Role:
         for url in _operator_urls(p):
@@ -317,6 +390,14 @@ def test_nothing_planted_through_a_channel_leaves_but_through_the_reveal(
     )
     assert opened.status_code == 200, opened.text
     assert opened.text.count(p.applicant) >= 4  # contact, place, message, the second message
+    opened = operator.post(
+        f"/api/v1/requests/{p.bot_id}/reveal",
+        headers=bearer(Role.INTAKE),
+        json={"purpose": "intake_follow_up", "reason": "call back the applicant"},
+    )
+    assert opened.status_code == 200, opened.text
+    assert opened.text.count(p.applicant) >= 3  # contact, place, message
+    _absent("the reveal", opened.text, {"chat id": p.chat})
 
 
 # Accepted or rejected: the public face cannot tell --------------------------------------

@@ -24,8 +24,12 @@ from sqlalchemy import create_engine, inspect, text
 
 PERSONS, REQUESTS, AUDIT = "persons", "surrender_requests", "audit_entries"
 WINDOWS = (1, 2, 5, 10)
+EDGES = ("first_seq", "first_at", "last_seq", "last_at")
 FAR = 1e12  # the gap given to an impossible pairing (seconds or seq)
 DAY = 86400.0
+# The intercept's penalty: none to speak of, but enough to keep the people's-space steps
+# well conditioned (the AUC does not depend on the intercept at all).
+INTERCEPT_RIDGE = 1e-6
 Vec = np.ndarray[Any, np.dtype[Any]]
 Scorer = Callable[[Vec], Vec]
 
@@ -61,6 +65,7 @@ class AttackReport:
     seconds: float
     single_aucs: dict[str, float]
     link_scorers: dict[str, float]
+    request_tables: tuple[str, ...] = ()  # every table whose rows it tied to requests
 
     def summary(self) -> str:
         top = sorted(self.single_aucs.items(), key=lambda kv: -kv[1])[1:4]
@@ -329,18 +334,45 @@ def auc(score: Vec, y: Vec) -> float:
 
 
 def _logreg(x: Vec, y: Vec, lam: float = 1.0) -> Vec:
-    """L2-regularised logistic regression by Newton steps; the intercept is not penalised."""
-    pen = np.full(x.shape[1], lam)
+    """L2-regularised logistic regression by Newton steps; the intercept (column 0) is
+    penalised only as much as keeps the steps solvable, so, in effect, not at all.
+
+    With more features than people (thousands of features, about a thousand people per
+    fold) each step is solved in the people's space instead (Woodbury's identity): the same
+    steps to rounding, in a fraction of the time."""
+    n, d = x.shape
+    pen = np.full(d, lam)
     pen[0] = 0.0
-    w = np.zeros(x.shape[1])
+    ridge = pen + np.where(pen > 0, 1e-9, INTERCEPT_RIDGE)
+    step_of = _primal_steps(x, ridge) if d <= n else _dual_steps(x, ridge)
+    w = np.zeros(d)
     for _ in range(30):
         p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
-        hess = (x.T * (p * (1 - p))) @ x + np.diag(pen + 1e-9)
-        step = np.linalg.solve(hess, x.T @ (p - y) + pen * w)
+        step = step_of(p * (1 - p), x.T @ (p - y) + pen * w)
         w -= step
         if np.abs(step).max() < 1e-6:
             break
     return w
+
+
+def _primal_steps(x: Vec, ridge: Vec) -> Callable[[Vec, Vec], Vec]:
+    """(XᵀWX + Λ)⁻¹g, solved in the features' space."""
+    return lambda weight, grad: np.linalg.solve((x.T * weight) @ x + np.diag(ridge), grad)
+
+
+def _dual_steps(x: Vec, ridge: Vec) -> Callable[[Vec, Vec], Vec]:
+    """(XᵀWX + Λ)⁻¹g = Λ⁻¹g - Λ⁻¹XᵀS(I + SXΛ⁻¹XᵀS)⁻¹SXΛ⁻¹g with S = W^½, solved in the
+    people's space; XΛ⁻¹Xᵀ is the same at every step."""
+    inv = 1.0 / ridge
+    gram = (x * inv) @ x.T
+
+    def step(weight: Vec, grad: Vec) -> Vec:
+        s = np.sqrt(weight)
+        inner = np.eye(len(s)) + s[:, None] * gram * s[None, :]
+        scaled = inv * grad
+        return np.asarray(scaled - inv * (x.T @ (s * np.linalg.solve(inner, s * (x @ scaled)))))
+
+    return step
 
 
 def holdout_best_auc(x: Vec, y: Vec, seed: int = 0) -> float:
@@ -384,29 +416,75 @@ def _matrix(f: Features, rows: Vec) -> tuple[list[str], Vec]:
     return names, np.column_stack(cols)
 
 
-def _times(tables: dict[str, Table], root: str, n: int) -> tuple[dict[str, Vec], dict[str, Vec]]:
-    """Each temporal column of the rows owned by each root row, and their physical order."""
+def _last_rows(t: Table, root: str, n: int) -> Vec:
+    """The last row (in physical order) of t owned by each root row, or -1."""
+    last = np.full(n, -1)
+    for i in np.argsort(t.rowid, kind="stable"):
+        if (o := t.owners[root][i]) >= 0:
+            last[o] = i
+    return last
+
+
+def _times(
+    tables: dict[str, Table], root: str, n: int
+) -> tuple[dict[str, Vec], dict[str, Vec], dict[str, Vec]]:
+    """Each temporal column of the rows owned by each root row (the first row, and the last
+    where a root row owns several: a request's replies, its steps), their physical order,
+    and every owned row's times pooled."""
     times: dict[str, Vec] = {}
     rows: dict[str, Vec] = {}
+    pooled: dict[str, Vec] = {}
     for t in tables.values():
         if t.name == AUDIT or max(t.owners[root], default=-1) < 0:
             continue
-        first = _first_rows(t, root, n)
+        first, last = _first_rows(t, root, n), _last_rows(t, root, n)
+        many = bool((first != last).any())
         rows[t.name] = np.where(first >= 0, t.rowid[first], np.nan)
+        owned = np.array(t.owners[root]) >= 0
         for c in (c for c, k in t.kinds.items() if k == "time"):
-            times[f"{t.name}.{c}"] = np.array([_ts(v) for v in t.cols[c]] + [math.nan])[first]
-    return times, rows
+            stamps = np.array([_ts(v) for v in t.cols[c]] + [math.nan])
+            times[f"{t.name}.{c}"] = stamps[first]
+            if many:
+                times[f"{t.name}.{c}:last"] = stamps[last]
+                values = stamps[:-1][owned]
+                pooled[f"{t.name}.{c}:all"] = np.sort(values[~np.isnan(values)])
+    return times, rows, pooled
 
 
 def _request_audit(a: Audit, m: int) -> dict[str, Vec]:
-    """When (in time and in seq) each request was last touched, and accepted."""
-    out = {k: np.full(m, np.nan) for k in ("last_seq", "last_at", "accepted_seq", "accepted_at")}
+    """When (in time and in seq) each request was last touched, and accepted; and, for each
+    action done to requests (its creation, a submission through the public face, a reply,
+    a message written again, the destruction of its channel data...), when each request
+    had it first and last."""
+    edges = ("last_seq", "last_at", "accepted_seq", "accepted_at")
+    out = {k: np.full(m, np.nan) for k in edges}
+    actions = [str(v) for v in a.who.get("action", [""] * len(a.seq))]
+    per: dict[str, dict[str, Vec]] = {}
     for k in np.flatnonzero(a.request >= 0):  # in seq order: the last one wins
         r = a.request[k]
         out["last_seq"][r], out["last_at"][r] = a.seq[k], a.at[k]
         if any("accept" in str(v[k]).lower() for v in a.who.values()):
             out["accepted_seq"][r], out["accepted_at"][r] = a.seq[k], a.at[k]
+        if actions[k]:
+            got = per.setdefault(actions[k], {e: np.full(m, np.nan) for e in EDGES})
+            if np.isnan(got["first_seq"][r]):
+                got["first_seq"][r], got["first_at"][r] = a.seq[k], a.at[k]
+            got["last_seq"][r], got["last_at"][r] = a.seq[k], a.at[k]
+    for action, got in per.items():
+        if (~np.isnan(got["first_seq"])).mean() >= 0.05:  # rarer ones are noise here
+            out |= {f"{edge.split('_')[0]}[{action}]_{edge.split('_')[1]}": v
+                    for edge, v in got.items()}  # fmt: skip
     return {"audit." + k: v for k, v in out.items()}
+
+
+def _request_events(a: Audit) -> dict[str, Vec]:
+    """Every entry about a request, by action, pooled: the times a person's are put beside
+    (a registration on the day of many replies, say)."""
+    actions = [str(v) for v in a.who.get("action", [""] * len(a.seq))]
+    pooled: dict[str, list[float]] = defaultdict(list)
+    for k in np.flatnonzero(a.request >= 0):
+        pooled[f"audit.at[{actions[k]}]"].append(a.at[k])
+    return {k: np.sort(np.array(v)) for k, v in pooled.items() if len(v) >= 20}
 
 
 def _gap_score(gap: Vec, strict: bool) -> Vec:
@@ -520,12 +598,16 @@ def _attack(
     a = _audit(tables[AUDIT], owner, req_owner, ids)
     anchors = _anchors(a, n)
     _audit_features(f, a, anchors)
-    p_t, p_row = _times(tables, PERSONS, n)
+    p_t, p_row, _ = _times(tables, PERSONS, n)
     p_t |= {f"anchor[{k}]": np.where(v >= 0, a.at[v], np.nan) for k, v in anchors.items()}
-    r_t, r_row = _times(tables, REQUESTS, m)
+    r_t, r_row, r_pooled = _times(tables, REQUESTS, m)
     r_t |= _request_audit(a, m)
-    r_seq = {f"seq:{k}": r_t.pop(f"audit.{k}_seq") for k in ("last", "accepted")}
-    _pairing_features(f, p_t, {k: np.sort(v[~np.isnan(v)]) for k, v in r_t.items()})
+    r_seq = {f"seq:{k[6:-4]}": r_t.pop(k) for k in list(r_t) if k.endswith("_seq")}
+    # Each request's own times, pooled, except the per-action ones: those pool into every
+    # entry of the action, and the last rows into all rows.
+    events = {k: np.sort(v[~np.isnan(v)]) for k, v in r_t.items() if "[" not in k}
+    events = {k: v for k, v in events.items() if not k.endswith(":last")}
+    _pairing_features(f, p_t, events | r_pooled | _request_events(a))
 
     index = {str(k): i for i, k in enumerate(people.pk)}
     rows = np.array([index[p] for p in truth_voluntary if p in index])
@@ -564,4 +646,7 @@ def _attack(
         seconds=time.monotonic() - start,
         single_aucs=aucs,
         link_scorers=results,
+        request_tables=tuple(
+            sorted(t.name for t in tables.values() if max(t.owners[REQUESTS], default=-1) >= 0)
+        ),
     )

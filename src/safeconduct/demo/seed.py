@@ -27,6 +27,7 @@ from safeconduct.demo.timeline import (
     Workload,
     crossing_delay,
     decision_delay,
+    message_delay,
     plan,
     review_delay,
     transport_delay,
@@ -112,6 +113,7 @@ def seed(
         sim_clock=moving,
         persons=iter(generate(seed_value, people * 2 + 10)),
         requests=iter(generate(seed_value + 1, int(workload.requests_per_day * days * 1.3) + 20)),
+        paths=random.Random(seed_value + 2),  # noqa: S311
     )
     agenda = plan(rng, workload, start, days)
     result = SeedResult()
@@ -126,6 +128,14 @@ def seed(
     return result
 
 
+def _take_request(worker: Worker, agenda: Agenda, now: datetime) -> None:
+    review_at = now + review_delay(worker.rng)  # drawn first, as it always was
+    request_id = worker.take_request()
+    agenda.add(review_at, Kind.REVIEW, request_id)
+    if worker.writes_again(request_id):
+        agenda.add(now + message_delay(worker.paths), Kind.MESSAGE, request_id)
+
+
 def _run(
     worker: Worker,
     agenda: Agenda,
@@ -136,7 +146,7 @@ def _run(
 ) -> None:
     rng, now = worker.rng, event.at
     if event.kind is Kind.REQUEST:
-        agenda.add(now + review_delay(rng), Kind.REVIEW, worker.take_request())
+        _take_request(worker, agenda, now)
     elif event.kind is Kind.REVIEW and event.ref is not None:
         worker.review(event.ref)
         agenda.add(now + decision_delay(rng), Kind.DECIDE, event.ref)
@@ -149,7 +159,16 @@ def _run(
         registered = worker.session(now, limit=target - result.people, result=result)
         if progress is not None and registered:
             progress(registered)
-    elif event.kind is Kind.CLOSE_BATCH:
-        worker.close_batch(now - timedelta(days=worker.workload.hold_days))
+    else:
+        _routine(worker, event)
+
+
+def _routine(worker: Worker, event: Event) -> None:
+    """The events that schedule nothing further."""
+    if event.kind is Kind.CLOSE_BATCH:
+        worker.close_batch(event.at - timedelta(days=worker.workload.hold_days))
+        worker.destroy_channel_data()
     elif event.kind is Kind.DELEGATE_READ:
         worker.delegate_read()
+    elif event.kind is Kind.MESSAGE and event.ref is not None:
+        worker.write_again(event.ref)

@@ -30,6 +30,9 @@ class Workload:
     hold_days: int = 10  # an accepted request is closed on schedule this long after
     session_hours: tuple[int, ...] = (9, 14)  # registration sessions each day
     delegate_reads_per_day: float = 3.0  # circumstances opened for protection assessments
+    # Days after which the nightly job destroys a finished request's channel data; None:
+    # not run (the demo keeps what officers may want to open).
+    retention_days: int | None = None
 
 
 class Kind(StrEnum):
@@ -41,6 +44,7 @@ class Kind(StrEnum):
     SESSION = "session"  # a registrar registers everyone who reached the camp
     CLOSE_BATCH = "close_batch"  # the nightly job closes accepted requests past their hold
     DELEGATE_READ = "delegate_read"  # a verifier opens a person's circumstances
+    MESSAGE = "message"  # an applicant writes again from the status page
 
 
 @dataclass(order=True)
@@ -113,6 +117,11 @@ def decision_delay(rng: random.Random) -> timedelta:
 def crossing_delay(rng: random.Random) -> timedelta:
     """From acceptance to the surrender itself: arranging a safe crossing takes days."""
     return timedelta(minutes=rng.randrange(24 * 60, 6 * 24 * 60))
+
+
+def message_delay(rng: random.Random) -> timedelta:
+    """From a request to the applicant writing again, if they do: hours to a few days."""
+    return timedelta(minutes=rng.randrange(60, 72 * 60))
 
 
 def transport_delay(rng: random.Random) -> timedelta:
