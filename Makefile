@@ -35,7 +35,7 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy src
 
 pytest: $(VENV)/.dev-installed node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --durations=30
 
 # axe-core for the accessibility checks of the browser tests (tests/e2e).
 node_modules/axe-core/axe.min.js: package.json

@@ -1,9 +1,10 @@
-"""Unhandled errors leave no personal data in logs: not in the message, not in SQL."""
+"""Logs hold no personal data: not an unhandled error's message, not its SQL, not a path."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from typing import Annotated
 
@@ -69,3 +70,17 @@ def test_a_database_error_in_a_request_leaves_no_value_in_logs_or_answer(
     assert "unhandled IntegrityError" in caplog.text
     assert "424242" not in caplog.text
     assert "424242" not in response.text
+
+
+def test_each_answer_is_logged_by_route_template_never_by_path(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A path may hold an id or a search term; the log line holds the route's template."""
+    with caplog.at_level(logging.INFO, logger="safeconduct"):
+        client.get("/api/v1/requests/PLANTED-4242")
+        client.get("/no/such/PLANTED-page")
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("safeconduct")]
+    # The template within its router (FastAPI keeps an included router's prefix apart).
+    assert any(re.match(r"GET \S*/requests/\{request_id\} 401 ", line) for line in lines), lines
+    assert any(line.startswith("GET <unmatched> 404 ") for line in lines), lines
+    assert "PLANTED" not in caplog.text

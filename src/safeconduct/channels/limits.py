@@ -7,8 +7,8 @@ secret no one can test a guess against it. Windows are aligned to multiples of t
 length since the epoch: a row tells at most which minute (or day) its bucket was first
 hit, never the second, and the day-long contact windows say no more than `opened_on`.
 
-Rows are inserted then locked (as in accounts/throttle.py), so concurrent hits on one
-bucket all count; `prune` deletes windows that have ended.
+A hit is one upsert, so concurrent hits on one bucket all count; `prune` deletes
+windows that have ended.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, text
+from sqlalchemy import case, delete, or_, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -94,27 +94,27 @@ def retry_after(now: datetime, rule: Rule) -> int:
     return max(1, math.ceil((end - now).total_seconds()))
 
 
-def _locked(session: Session, bucket: str, start: datetime) -> ChannelLimit:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = {"bucket": bucket, "window_started_at": start, "count": 0}
-    session.execute(insert(ChannelLimit).values(**values).on_conflict_do_nothing())
-    row = session.get(ChannelLimit, bucket, with_for_update=True, populate_existing=True)
-    assert row is not None
-    return row
-
-
 def hit(session: Session, *, bucket: str, rule: Rule, now: datetime) -> None:
     """Count one hit on a bucket; raise RateLimitedError (not counted) when its window is
     full. The caller commits: on the public face in a transaction of its own, so refused
-    work still counts."""
+    work still counts.
+
+    One statement: insert the bucket, or move it to the current window, or add one to it
+    if its window is not full (ON CONFLICT DO UPDATE locks the row, so concurrent hits all
+    count). No row back: the window is full."""
     start = window_start(now, rule.window_seconds)
-    row = _locked(session, bucket, start)
-    if row.window_started_at != start:
-        row.window_started_at, row.count = start, 0
-    if row.count >= rule.limit:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ChannelLimit).values(bucket=bucket, window_started_at=start, count=1)
+    kept, new = ChannelLimit.__table__.c, stmt.excluded
+    same_window = kept.window_started_at == new.window_started_at
+    counted = stmt.on_conflict_do_update(
+        index_elements=[kept.bucket],
+        set_={"window_started_at": new.window_started_at,
+              "count": case((same_window, kept["count"] + 1), else_=1)},
+        where=or_(~same_window, kept["count"] < rule.limit),
+    ).returning(kept["count"])  # fmt: skip
+    if session.execute(counted).first() is None:
         raise RateLimitedError(retry_after(now, rule))
-    row.count += 1
-    session.flush()
 
 
 def prune(session: Session, *, now: datetime) -> int:

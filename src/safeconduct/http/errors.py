@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from safeconduct.disclosure.policy import PurposeError
 from safeconduct.disclosure.service import DisclosureDeniedError
@@ -77,22 +76,32 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "internal_error", "detail": "internal error"}, status_code=500)
 
 
-async def log_request(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    # Route templates only, never paths or query strings: a search term may be a name.
-    started = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    template = getattr(route, "path", "<unmatched>")
-    log.info(
-        "%s %s %s %.1fms",
-        request.method,
-        template,
-        response.status_code,
-        (time.perf_counter() - started) * 1000,
-    )
-    return response
+class RequestLog:
+    """Log each answer: method, route template, status, milliseconds. Route templates only,
+    never paths or query strings: a search term may be a name. Pure ASGI (not
+    `BaseHTTPMiddleware`): it sees the answer go by and adds no task or stream of its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, noting_status)
+        # The router writes the matched route into the same scope.
+        template = getattr(scope.get("route"), "path", "<unmatched>")
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("%s %s %s %.1fms", scope.get("method"), template, status, elapsed)
 
 
 class ContainErrors:

@@ -20,9 +20,9 @@ from safeconduct.health import api as health_api
 from safeconduct.http.auth import SAFE_METHODS, SESSION_COOKIE, Requires
 from safeconduct.http.errors import (
     ContainErrors,
+    RequestLog,
     ValidationErrorBody,
     install_error_handlers,
-    log_request,
 )
 from safeconduct.http.limits import BodySizeLimit
 from safeconduct.intake import api as intake_api
@@ -114,7 +114,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
-    app.middleware("http")(log_request)
+    app.add_middleware(RequestLog)
     app.add_middleware(BodySizeLimit)
     for router in (
         health_api.router,

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from safeconduct import __version__
 from safeconduct.channels import api_telegram, api_webhook, limits
-from safeconduct.http.errors import install_error_handlers, log_request
+from safeconduct.http.errors import RequestLog, install_error_handlers
 from safeconduct.http.limits import BodySizeLimit
 from safeconduct.runtime import PublicRuntime
 from safeconduct.web.public import routes
@@ -64,7 +64,7 @@ def create_public_app(prt: PublicRuntime) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_exception_handler(limits.RateLimitedError, too_many_posts)
-    app.middleware("http")(log_request)
+    app.add_middleware(RequestLog)
     app.add_middleware(BodySizeLimit, limit=PUBLIC_BODY_LIMIT)
     app.include_router(routes.router)
     app.include_router(api_webhook.router)

@@ -17,6 +17,11 @@ def public_runtime(request: Request) -> PublicRuntime:
     return prt
 
 
+async def _runtime_dependency(request: Request) -> PublicRuntime:
+    # Async: it does no I/O, and a sync dependency costs a hop to the thread pool.
+    return public_runtime(request)
+
+
 def public_session(request: Request) -> Iterator[Session]:
     """Committed before the response is sent: an acknowledged submission is on disk."""
     with public_runtime(request).transaction() as s:
@@ -24,4 +29,4 @@ def public_session(request: Request) -> Iterator[Session]:
 
 
 PublicDb = Annotated[Session, Depends(public_session, scope="function")]
-PublicRt = Annotated[PublicRuntime, Depends(public_runtime)]
+PublicRt = Annotated[PublicRuntime, Depends(_runtime_dependency)]
