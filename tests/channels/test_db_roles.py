@@ -327,3 +327,10 @@ def test_scram_verifier_matches_rfc_7677() -> None:
     assert base64.b64encode(server_signature).decode() == (
         "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
     )
+
+
+def test_role_cannot_read_when_tickets_were_opened(as_role: Engine) -> None:
+    # It finds a ticket by its codename's hash; the day each ticket was opened is not its
+    # business (a copy of what it reads would date every request).
+    _denied(as_role, "SELECT opened_on FROM tickets")
+    _denied(as_role, "SELECT * FROM tickets LIMIT 1")

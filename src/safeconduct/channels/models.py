@@ -11,7 +11,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, load_only, mapped_column
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from safeconduct.db import Base, Day, IdMixin, UtcDateTime, today
 
@@ -48,6 +49,16 @@ class Ticket(Base):
     codename_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     public_status: Mapped[str] = mapped_column(String(16), default=PublicStatus.RECEIVED.value)
     opened_on: Mapped[date] = mapped_column(Day(), default=today)
+
+
+# The columns the public face reads of a ticket (the opening day is not one of them): its
+# database role may select these only (commands/roles.py).
+PUBLIC_TICKET_COLUMNS = ("id", "reference", "codename_hash", "public_status")
+
+
+def public_ticket() -> LoaderOption:
+    """Load a ticket with the public face's columns only (find_ticket, the Telegram bot)."""
+    return load_only(*(getattr(Ticket, name) for name in PUBLIC_TICKET_COLUMNS), raiseload=True)
 
 
 class Submission(IdMixin, Base):

@@ -26,6 +26,7 @@ from safeconduct.channels.models import (
     SubmissionKind,
     Ticket,
     TicketReply,
+    public_ticket,
 )
 from safeconduct.channels.policy import (
     SubmissionFields,
@@ -259,7 +260,8 @@ def find_ticket(session: Session, *, keys: ChannelKeys, typed: str) -> Ticket | 
     and the same query as a well-formed one, so the answer's timing tells nothing."""
     codename = codenames.normalise(typed)
     digest = keys.secret.codename_hash(codename if codename is not None else typed)
-    ticket = session.scalars(select(Ticket).where(Ticket.codename_hash == digest)).one_or_none()
+    found = select(Ticket).where(Ticket.codename_hash == digest).options(public_ticket())
+    ticket = session.scalars(found).one_or_none()
     return ticket if codename is not None else None
 
 

@@ -33,6 +33,7 @@ from safeconduct.channels.models import (
     Integration,
     IntegrationKind,
     Ticket,
+    public_ticket,
 )
 from safeconduct.channels.policy import LIMITS, FieldError, check_fields, check_message
 from safeconduct.db import new_id, today, utcnow
@@ -302,7 +303,11 @@ def _submit(ctx: Context, conversation: BotConversation, language: str) -> list[
 
 def _write_again(ctx: Context, conversation: BotConversation, said: Said) -> list[Part]:
     language = conversation.language or "en"
-    ticket = ctx.session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+    ticket = (
+        ctx.session.get(Ticket, conversation.ticket_id, options=[public_ticket()])
+        if conversation.ticket_id
+        else None
+    )
     if ticket is None:  # its channel data was destroyed
         return [_part(ctx, language, bot_texts.CLOSED)]
     if said.text is None:

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
+from safeconduct.channels.models import PUBLIC_TICKET_COLUMNS
 from safeconduct.commands.common import DbOption, console, fail, settings_for
 from safeconduct.db import is_sqlite, make_engine
 
@@ -55,8 +56,8 @@ _CLAIM = ("attempts", "parts_sent", "next_attempt_at", "claimed_until")
 PUBLIC_GRANTS: tuple[Grant, ...] = (
     # channels.service.submit, intake.service.free_reference, find_ticket.
     Grant("INSERT", "tickets", _TICKET, "submit: a new ticket"),
-    # `opened_on` only because find_ticket loads whole Ticket rows (load_only would spare it).
-    Grant("SELECT", "tickets", _TICKET, "free_reference, find_ticket (by codename hash)"),
+    # Not `opened_on`: a ticket is read with its public columns only (models.public_ticket).
+    Grant("SELECT", "tickets", PUBLIC_TICKET_COLUMNS, "free_reference, find_ticket"),
     Grant("INSERT", "submissions", why="submit, write_again: the sealed inbox"),
     # read_replies: sealed under the codename's key, which only the applicant holds.
     Grant("SELECT", "ticket_replies", why="read_replies"),
@@ -83,7 +84,7 @@ PUBLIC_GRANTS: tuple[Grant, ...] = (
     Grant("INSERT", "channel_outbox", why="Telegram: an answer to send"),
     Grant("UPDATE", "channel_outbox", _CLAIM, "sender: claim, back off"),
     Grant("DELETE", "channel_outbox", why="sender: delivered"),
-    # Rate-limit windows, by keyed hash of the client or integration (insert, then lock).
+    # Rate-limit windows, by keyed hash of the client or integration: one upsert per hit.
     # Pruning ended windows is not the public face's work: no DELETE.
     Grant("SELECT", "channel_limits", why="rate limits"),
     Grant("INSERT", "channel_limits", why="rate limits: a new window"),
