@@ -18,7 +18,6 @@ from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
@@ -26,6 +25,7 @@ from safeconduct.audit.service import AuditLog
 from safeconduct.channels import bot_texts, outbox
 from safeconduct.channels import service as channels
 from safeconduct.channels.bot_texts import Part, say
+from safeconduct.channels.deliveries import record_delivery
 from safeconduct.channels.models import (
     BotConversation,
     BotFragment,
@@ -130,18 +130,8 @@ def _first_delivery(
     session: Session, keys: ChannelKeys, integration: Integration, update_id: int
 ) -> bool:
     key_hash = keys.secret.keyed_hash("telegram-update", f"{integration.id}:{update_id}")
-    taken = select(ChannelDelivery.id).where(
-        ChannelDelivery.integration_id == integration.id, ChannelDelivery.key_hash == key_hash
-    )
-    if session.scalar(taken) is not None:
-        return False
-    try:
-        with session.begin_nested():  # the same update twice at once: one goes through
-            session.add(ChannelDelivery(id=new_id(), integration_id=integration.id,
-                                        key_hash=key_hash))  # fmt: skip
-    except IntegrityError:
-        return False
-    return True
+    recorded = record_delivery(session, integration_id=integration.id, key_hash=key_hash)
+    return recorded is not None
 
 
 def _chat_hash(keys: ChannelKeys, integration: Integration, chat_id: int) -> str:

@@ -36,15 +36,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safeconduct.audit.service import AuditLog
 from safeconduct.channels import integrations, limits
 from safeconduct.channels import service as channels
+from safeconduct.channels.deliveries import record_delivery
 from safeconduct.channels.models import ChannelDelivery, Integration, IntegrationKind
 from safeconduct.channels.policy import FieldError, SubmissionFields, check_fields, check_message
-from safeconduct.db import new_id
 from safeconduct.intake.models import Channel
 from safeconduct.runtime import ChannelKeys, PublicRuntime
 from safeconduct.security.channel_secret import aead_open, aead_seal, derive
@@ -211,22 +210,8 @@ def _find(session: Session, integration_id: str, column: str, value: str) -> Cha
 
 
 def _record(session: Session, integration_id: str, hashes: _Hashes) -> ChannelDelivery | None:
-    """Record the delivery; None when a twin was recorded first (a concurrent redelivery:
-    the unique key waits for it, then refuses this one)."""
-    delivery = ChannelDelivery(
-        id=new_id(),
-        integration_id=integration_id,
-        key_hash=hashes.key,
-        body_hash=hashes.body,
-        message_hash=hashes.message,
-    )
-    try:
-        with session.begin_nested():
-            session.add(delivery)
-            session.flush()
-    except IntegrityError:
-        return None
-    return delivery
+    return record_delivery(session, integration_id=integration_id, key_hash=hashes.key,
+                           body_hash=hashes.body, message_hash=hashes.message)  # fmt: skip
 
 
 def receive(
