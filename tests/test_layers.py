@@ -29,6 +29,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "custody",
             "disclosure",
             "tracing",
+            "treatment",
             "models",
             "migrate",
             "migrations",

@@ -19,6 +19,7 @@ from safeconduct.health.models import Heartbeat
 from safeconduct.intake.models import RequestEvent, SurrenderRequest
 from safeconduct.people.models import Person, PersonRevision, PersonSearchKey
 from safeconduct.security.models import DataKey
+from safeconduct.treatment.models import TreatmentEvent
 
 __all__ = [
     "Account",
@@ -45,5 +46,6 @@ __all__ = [
     "SurrenderRequest",
     "Ticket",
     "TicketReply",
+    "TreatmentEvent",
     "WebSession",
 ]

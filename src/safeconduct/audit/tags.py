@@ -25,6 +25,8 @@ class AuditAction(StrEnum):
     CUSTODY_CREATE = "custody:create"
     CUSTODY_UPDATE = "custody:update"
     CUSTODY_EVENT = "custody:event"
+    TREATMENT_RECORD = "treatment:record"  # a treatment event recorded
+    TREATMENT_CORRECT = "treatment:correct"  # a new event superseding one recorded
     CIRCUMSTANCES_OPEN = "circumstances:open"
     REQUEST_CONTACT_OPEN = "request_contact:open"
     REQUEST_CONTENT_OPEN = "request_content:open"
@@ -78,6 +80,9 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.CUSTODY_CREATE: "custody",
     A.CUSTODY_UPDATE: "custody",
     A.CUSTODY_EVENT: "custody",
+    # About the custody, as its events are: the auditor follows one record's history.
+    A.TREATMENT_RECORD: "custody",
+    A.TREATMENT_CORRECT: "custody",
     A.CIRCUMSTANCES_OPEN: "custody",
     A.REQUEST_CONTACT_OPEN: "surrender_request",
     A.REQUEST_CONTENT_OPEN: "surrender_request",
