@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake clean
+.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-treatment clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench-search: $(VENV)/.dev-installed
 ## bench-intake: submissions per second through the public face against bare INSERTs (ARGS="--db postgresql")
 bench-intake: $(VENV)/.dev-installed
 	$(BIN)/python bench/intake.py $(ARGS)
+
+## bench-treatment: every duty's state for 100,000 people against one pass over the events (ARGS="--db postgresql")
+bench-treatment: $(VENV)/.dev-installed
+	$(BIN)/python bench/treatment.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
