@@ -65,6 +65,7 @@ def add_custody(
     place: str = "river crossing",
     how: str = "white flag",
     mode: SurrenderMode = SurrenderMode.VOLUNTARY,
+    since: date = date(2026, 3, 1),
 ) -> Custody:
     with rt.transaction() as s:
         return custody_service.create(
@@ -74,7 +75,7 @@ def add_custody(
             actor=ACTOR,
             custody_in=CustodyCreate(
                 person_id=person.id,
-                since=date(2026, 3, 1),
+                since=since,
                 place_of_internment="Camp 1",
                 circumstances=Circumstances(mode=mode, place=place, how=how),
             ),

@@ -13,8 +13,6 @@ from safeconduct.accounts.policy import Role
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody, CustodyEventKind
 from safeconduct.custody.schemas import (
-    Circumstances,
-    CustodyCreate,
     CustodyEventCreate,
     SurrenderMode,
 )
@@ -24,6 +22,7 @@ from safeconduct.treatment import service as treatment_service
 from safeconduct.treatment.models import TreatmentEvent
 from safeconduct.treatment.policy import DEFAULT_TERMS, DutyState, Terms
 from safeconduct.treatment.schemas import TreatmentEventCreate
+from tests import factories
 from tests.factories import ACTOR, add_person
 
 # Every event day in these tests lies before this: the schema refuses days in the future.
@@ -39,19 +38,7 @@ def _clock() -> Iterator[None]:
 def add_custody(rt: Runtime, since: date, surname: str = "KOVALENKO") -> Custody:
     """A person in custody since a day."""
     person = add_person(rt, surname)
-    with rt.transaction() as s:
-        return custody_service.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=ACTOR,
-            custody_in=CustodyCreate(
-                person_id=person.id,
-                since=since,
-                place_of_internment="Camp 1",
-                circumstances=Circumstances(mode=SurrenderMode.CAPTURED),
-            ),
-        )
+    return factories.add_custody(rt, person, mode=SurrenderMode.CAPTURED, since=since)
 
 
 def end(rt: Runtime, custody_id: str, day: date, kind: CustodyEventKind) -> None:

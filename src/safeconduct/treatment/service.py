@@ -87,6 +87,7 @@ def _add(
     session: Session,
     *,
     keyring: Keyring,
+    audit: AuditLog,
     actor: Actor,
     role: Role,
     custody: Custody,
@@ -112,6 +113,10 @@ def _add(
             session.flush()
     except IntegrityError:
         raise InvalidFieldError(("supersedes_id",), "was corrected already") from None
+    # The kind only, about the custody, as custody events are logged: notes are personal
+    # data, and the audit log outlives every erasure.
+    tag = AuditAction.TREATMENT_RECORD if supersedes_id is None else AuditAction.TREATMENT_CORRECT
+    audit.record(session, actor=actor, tag=tag, subject_id=custody.id, purpose=event_in.kind.value)
     return event
 
 
@@ -126,25 +131,16 @@ def record_event(
     event_in: TreatmentEventCreate,
 ) -> TreatmentEvent:
     """Record a fact of a person's treatment in a custody, recorded in `role`."""
-    event = _add(
+    return _add(
         session,
         keyring=keyring,
+        audit=audit,
         actor=actor,
         role=role,
         custody=custody,
         event_in=event_in,
         supersedes_id=None,
     )
-    # The kind only, about the custody, as custody events are logged: notes are personal
-    # data, and the audit log outlives every erasure.
-    audit.record(
-        session,
-        actor=actor,
-        tag=AuditAction.TREATMENT_RECORD,
-        subject_id=custody.id,
-        purpose=event_in.kind.value,
-    )
-    return event
 
 
 def correct_event(
@@ -170,20 +166,13 @@ def correct_event(
     custody = session.get(Custody, old.custody_id)
     if custody is None:  # pragma: no cover - the foreign key keeps it
         raise InvalidFieldError(("supersedes_id",), "has no custody")
-    event = _add(
+    return _add(
         session,
         keyring=keyring,
+        audit=audit,
         actor=actor,
         role=role,
         custody=custody,
         event_in=event_in,
         supersedes_id=old.id,
     )
-    audit.record(
-        session,
-        actor=actor,
-        tag=AuditAction.TREATMENT_CORRECT,
-        subject_id=custody.id,
-        purpose=event_in.kind.value,
-    )
-    return event
