@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-treatment clean
+.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +52,9 @@ bench-search: $(VENV)/.dev-installed
 bench-intake: $(VENV)/.dev-installed
 	$(BIN)/python bench/intake.py $(ARGS)
 
-## bench-treatment: every duty's state for 100,000 people against one pass over the events (ARGS="--db postgresql")
-bench-treatment: $(VENV)/.dev-installed
-	$(BIN)/python bench/treatment.py $(ARGS)
+## bench-duties: every duty's state for 100,000 people from the marks, against the events and a per-person reference (ARGS="--db postgresql")
+bench-duties: $(VENV)/.dev-installed
+	$(BIN)/python bench/duties.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

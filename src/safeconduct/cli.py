@@ -27,6 +27,7 @@ from safeconduct.commands.common import DbOption, console
 from safeconduct.commands.common import cli_actor as _cli_actor
 from safeconduct.commands.common import runtime_for as _runtime
 from safeconduct.commands.common import settings_for as _settings
+from safeconduct.commands.duties import duties_app
 from safeconduct.commands.receipts import receipt_app
 from safeconduct.commands.retention import retention_app
 from safeconduct.commands.roles import db_roles
@@ -59,6 +60,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(channels_app, name="channels")
 app.add_typer(receipt_app, name="receipt")
 app.add_typer(retention_app, name="retention")
+app.add_typer(duties_app, name="duties")
 keys_app.command("rotate-channel")(keys_rotate_channel)
 db_app.command("roles")(db_roles)
 
@@ -204,6 +206,12 @@ def demo(
     people: Annotated[int, typer.Option(min=0, max=1_000_000)] = 300,
     seed: int = 7,
     seed_only: Annotated[bool, typer.Option("--seed-only", help="Fill and exit.")] = False,
+    treatment: Annotated[
+        bool, typer.Option(help="Record the custodies' treatment events (GC III duties).")
+    ] = True,
+    days: Annotated[
+        int, typer.Option(min=1, max=3650, help="Days over which the people are captured.")
+    ] = 365,
     host: str = "127.0.0.1",
     port: int = 8000,
     public_port: Annotated[int, typer.Option(help="The public face's port.")] = 8001,
@@ -214,6 +222,7 @@ def demo(
     from safeconduct.demo.accounts import create_demo_accounts
     from safeconduct.demo.seed import seed as seed_store
     from safeconduct.demo.seed import staff_from_accounts
+    from safeconduct.demo.timeline import Workload
 
     # The store, its -wal and -shm and the keys folder are created below: owner only.
     os.umask(0o077)
@@ -229,6 +238,9 @@ def demo(
             seed_value=seed,
             progress=lambda n: progress.advance(task, n),
             staff=staff_from_accounts(rt),
+            treatment=treatment,
+            # Spread over `days`, so that a year of treatment shows every duty's life.
+            workload=Workload.spread(people, days),
         )
     console.print(f"[green]{made.people}[/green] synthetic people in {settings.db_url}")
     _print_demo_accounts(demo_accounts)

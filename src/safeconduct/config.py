@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     # Days a closed request keeps its channel data (contact, content, replies).
     retention_days: int = Field(default=30, ge=0, le=3650)
+    # Terms of the treatment duties GC III leaves to the bureau (see `treatment.policy`):
+    # "immediately" (Art. 122), "regularly" (Art. 126) and the like, in days.
+    duty_cta_days: int = Field(default=7, ge=1, le=90)
+    duty_visit_days: int = Field(default=90, ge=7, le=365)
+    duty_commission_days: int = Field(default=60, ge=7, le=365)
+    duty_death_days: int = Field(default=7, ge=1, le=90)
+    duty_inquiry_days: int = Field(default=30, ge=1, le=365)
+    duty_transfer_days: int = Field(default=7, ge=1, le=90)
 
     def key_dir(self) -> Path:
         """Return the folder where demo mode keeps the keys it creates."""

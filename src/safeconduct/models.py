@@ -19,6 +19,7 @@ from safeconduct.health.models import Heartbeat
 from safeconduct.intake.models import RequestEvent, SurrenderRequest
 from safeconduct.people.models import Person, PersonRevision, PersonSearchKey
 from safeconduct.security.models import DataKey
+from safeconduct.treatment.marks import duty_marks
 from safeconduct.treatment.models import TreatmentEvent
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "TicketReply",
     "TreatmentEvent",
     "WebSession",
+    "duty_marks",
 ]

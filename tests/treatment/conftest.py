@@ -12,6 +12,7 @@ from safeconduct import clock
 from safeconduct.accounts.policy import Role
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody, CustodyEventKind
+from safeconduct.custody.policy import NEEDS_PLACE
 from safeconduct.custody.schemas import (
     CustodyEventCreate,
     SurrenderMode,
@@ -42,7 +43,8 @@ def add_custody(rt: Runtime, since: date, surname: str = "KOVALENKO") -> Custody
 
 
 def end(rt: Runtime, custody_id: str, day: date, kind: CustodyEventKind) -> None:
-    """End a custody (release, repatriation, death) on a day."""
+    """A step in a custody's life on a day: an end (release, repatriation, death), an
+    escape, or a transfer (to Camp 2)."""
     with rt.transaction() as s:
         custody = s.get(Custody, custody_id)
         assert custody is not None
@@ -52,7 +54,12 @@ def end(rt: Runtime, custody_id: str, day: date, kind: CustodyEventKind) -> None
             audit=rt.audit,
             actor=ACTOR,
             custody=custody,
-            event_in=CustodyEventCreate(kind=kind, occurred_on=day, reason="custody over"),
+            event_in=CustodyEventCreate(
+                kind=kind,
+                occurred_on=day,
+                reason="custody over",
+                place="Camp 2" if kind in NEEDS_PLACE else None,
+            ),
         )
 
 

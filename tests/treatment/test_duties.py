@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from safeconduct.accounts.policy import Role
-from safeconduct.custody.models import CustodyEventKind
+from safeconduct.custody import service as custody_service
+from safeconduct.custody.models import Custody, CustodyEventKind
+from safeconduct.custody.schemas import CustodyEventCreate
 from safeconduct.runtime import Runtime
 from safeconduct.treatment import engine, policy
 from safeconduct.treatment.models import TreatmentEvent
 from safeconduct.treatment.policy import DutyState, Terms
+from tests.factories import ACTOR
 from tests.treatment.conftest import add_custody, correct, end, record, state
 
 MARCH_1 = date(2026, 3, 1)
@@ -229,4 +232,119 @@ def test_counts_are_per_place_duty_and_state(rt: Runtime) -> None:
     assert counted[("Camp 1", "capture_card", DutyState.MET)] == 1
     assert counted[("Camp 1", "capture_card", DutyState.DUE)] == 1
     assert counted[("Camp 1", "health_report", DutyState.NOT_APPLICABLE)] == 2
-    assert sum(counted.values()) == 2 * len(policy.duties())
+    living = [d for d in policy.duties() if d.starts not in policy.AFTER_DEATH]
+    assert sum(counted.values()) == 2 * len(living)
+
+
+def test_arts_109_110_the_seriously_ill_before_a_commission_with_consent_heard(
+    rt: Runtime,
+) -> None:
+    custody = add_custody(rt, MARCH_1).id
+    assert state(rt, custody, "medical_commission", date(2026, 3, 5)) == "not_applicable"
+    record(rt, custody, Role.MEDICAL, kind="health_status", occurred_on="2026-03-02",
+           seriously_ill=True)  # fmt: skip
+    ill = date(2026, 3, 2)
+    seen = [state(rt, custody, "medical_commission", d) for d in _days(ill, 0, 60, 61, 90, 91)]
+    assert seen == ["due", "due", "overdue", "overdue", "escalated"]
+    # Before the commission without the person's consent heard: not met (Art. 109).
+    record(rt, custody, Role.MEDICAL, kind="medical_commission", occurred_on="2026-04-01")
+    assert state(rt, custody, "medical_commission", date(2026, 5, 15)) == "overdue"
+    record(rt, custody, Role.MEDICAL, kind="medical_commission", occurred_on="2026-04-20",
+           consent=False)  # fmt: skip
+    # A refusal heard meets the duty: no one is repatriated against their will.
+    assert state(rt, custody, "medical_commission", date(2026, 5, 15)) == "met"
+    assert state(rt, custody, "medical_commission", date(2026, 4, 19)) == "due"
+
+
+def test_art_48_transfer_notice_within_seven_days_of_a_transfer(rt: Runtime) -> None:
+    custody = add_custody(rt, MARCH_1).id
+    assert state(rt, custody, "transfer_notice", date(2026, 3, 20)) == "not_applicable"
+    moved = date(2026, 3, 10)
+    end(rt, custody, moved, CustodyEventKind.TRANSFER)
+    seen = [state(rt, custody, "transfer_notice", d) for d in _days(moved, 0, 7, 8, 14, 15)]
+    assert seen == ["due", "due", "overdue", "overdue", "escalated"]
+    # A notice dated before the transfer is of no use to the family writing to the new camp.
+    record(rt, custody, Role.REGISTRAR, kind="transfer_notice", occurred_on="2026-03-09")
+    assert state(rt, custody, "transfer_notice", date(2026, 3, 12)) == "due"
+    record(rt, custody, Role.REGISTRAR, kind="transfer_notice", occurred_on="2026-03-12")
+    assert state(rt, custody, "transfer_notice", date(2026, 3, 12)) == "met"
+
+
+def test_art_120_death_certificate_and_notification_outlive_the_custody(rt: Runtime) -> None:
+    custody = add_custody(rt, MARCH_1).id
+    died = date(2026, 4, 1)
+    end(rt, custody, died, CustodyEventKind.DEATH)
+    assert state(rt, custody, "death_certificate", died - timedelta(1)) == "-"
+    assert state(rt, custody, "medical_inspection", died) == "-"  # the living's duties end
+    for duty in ("death_certificate", "death_notification"):
+        seen = [state(rt, custody, duty, d) for d in _days(died, 0, 7, 8, 14, 15)]
+        assert seen == ["due", "due", "overdue", "overdue", "escalated"], duty
+    # The certificate is the doctor's: the registrar's counts for nothing.
+    with rt.transaction() as s:
+        s.add(TreatmentEvent(custody_id=custody, kind="death_certificate", occurred_on=died,
+                             actor="clerk", role=Role.REGISTRAR.value, cause_known=True,
+                             other_person_involved=False))  # fmt: skip
+        s.flush()
+        engine.refresh(s, custody)
+    assert state(rt, custody, "death_certificate", date(2026, 4, 3)) == "due"
+    record(rt, custody, Role.MEDICAL, kind="death_certificate", occurred_on="2026-04-02",
+           cause_known=True, other_person_involved=False)  # fmt: skip
+    record(rt, custody, Role.REGISTRAR, kind="death_notification", occurred_on="2026-04-03")
+    assert state(rt, custody, "death_certificate", date(2026, 4, 3)) == "met"
+    assert state(rt, custody, "death_notification", date(2026, 4, 3)) == "met"
+    assert state(rt, custody, "death_inquiry", date(2026, 4, 3)) == "not_applicable"
+
+
+def test_art_121_an_inquiry_when_the_cause_is_unknown_or_another_took_part(
+    rt: Runtime,
+) -> None:
+    custody = add_custody(rt, MARCH_1).id
+    died = date(2026, 4, 1)
+    end(rt, custody, died, CustodyEventKind.DEATH)
+    # No certificate yet: the cause is not known, the inquiry runs from the death.
+    seen = [state(rt, custody, "death_inquiry", d) for d in _days(died, 0, 30, 31, 60, 61)]
+    assert seen == ["due", "due", "overdue", "overdue", "escalated"]
+    certificate = record(rt, custody, Role.MEDICAL, kind="death_certificate",
+                         occurred_on="2026-04-02", cause_known=True,
+                         other_person_involved=False)  # fmt: skip
+    assert state(rt, custody, "death_inquiry", date(2026, 5, 15)) == "not_applicable"
+    # Corrected: a sentry was involved. The inquiry is owed again, from the death.
+    correct(rt, certificate.id, Role.MEDICAL, kind="death_certificate",
+            occurred_on="2026-04-02", cause_known=True, other_person_involved=True)  # fmt: skip
+    assert state(rt, custody, "death_inquiry", date(2026, 5, 15)) == "overdue"
+    record(rt, custody, Role.REGISTRAR, kind="death_inquiry", occurred_on="2026-05-20")
+    assert state(rt, custody, "death_inquiry", date(2026, 5, 20)) == "met"
+
+
+def test_arts_91_94_no_duty_runs_while_a_prisoner_is_at_large(rt: Runtime) -> None:
+    custody = add_custody(rt, MARCH_1).id
+    end(rt, custody, date(2026, 3, 20), CustodyEventKind.ESCAPE)
+    assert state(rt, custody, "medical_inspection", date(2026, 3, 19)) == "due"
+    assert state(rt, custody, "medical_inspection", date(2026, 5, 1)) == "-"
+    with rt.transaction() as s:
+        held = s.get(Custody, custody)
+        assert held is not None
+        custody_service.record_event(
+            s, keyring=rt.keyring, audit=rt.audit, actor=ACTOR, custody=held,
+            event_in=CustodyEventCreate(kind=CustodyEventKind.RECAPTURE,
+                                        occurred_on=date(2026, 5, 10), reason="found",
+                                        place="Camp 3"),
+        )  # fmt: skip
+    assert state(rt, custody, "medical_inspection", date(2026, 5, 9)) == "-"
+    # Back in custody: the duties run again, and months with no examination are behind.
+    assert state(rt, custody, "medical_inspection", date(2026, 5, 10)) == "overdue"
+    assert state(rt, custody, "medical_inspection", date(2026, 6, 1)) == "escalated"
+
+
+def test_the_marks_answer_today_as_the_events_do(rt: Runtime) -> None:
+    """Today's report reads the marks; any earlier day, the events as they stood."""
+    custody = add_custody(rt, MARCH_1).id
+    record(rt, custody, Role.REGISTRAR, kind="capture_card", occurred_on="2026-03-03")
+    today = date(2026, 3, 4)
+    with rt.sessions() as s:
+        kept = engine.states(s, today=today, exact=False, custody_id=custody)
+        read = engine.states(s, today=today, exact=True, custody_id=custody)
+        earlier = engine.states(s, today=date(2026, 3, 2), custody_id=custody)
+    assert kept == read
+    assert {r.duty: r.state for r in kept}["capture_card"] is DutyState.MET
+    assert {r.duty: r.state for r in earlier}["capture_card"] is DutyState.DUE

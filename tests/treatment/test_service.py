@@ -4,6 +4,7 @@ field and write nothing, notes are sealed, every write is audited by kind only."
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -13,6 +14,8 @@ from safeconduct.accounts.policy import Role
 from safeconduct.audit.models import AuditEntry
 from safeconduct.runtime import Runtime
 from safeconduct.security.sealing import FieldRef, Sealed
+from safeconduct.treatment import engine
+from safeconduct.treatment.marks import duty_marks
 from safeconduct.treatment.models import TreatmentEvent
 from safeconduct.treatment.service import InvalidFieldError
 from tests.treatment.conftest import add_custody, correct, record
@@ -121,3 +124,27 @@ def test_a_correction_supersedes_once_and_keeps_the_kind(rt: Runtime) -> None:
         assert kept.occurred_on == date(2026, 3, 5)
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.subject_id == custody)))
     assert actions[-2:] == ["treatment:record", "treatment:correct"]
+
+
+def test_writers_at_once_on_one_custody_leave_the_marks_a_rebuild_makes(rt: Runtime) -> None:
+    """Each write refreshes its custody's marks after locking the custody: writers that
+    overlap (threads, each its own connection) cannot leave marks that miss an event."""
+    custody = add_custody(rt, MARCH_1).id
+    days = [f"2026-03-{n:02d}" for n in range(2, 22)]
+
+    def write(day: str) -> None:
+        kind = "medical_examination" if int(day[-2:]) % 2 else "capture_card"
+        role = Role.MEDICAL if kind == "medical_examination" else Role.REGISTRAR
+        record(rt, custody, role, kind=kind, occurred_on=day)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, days))
+    with rt.sessions() as s:
+        kept = s.execute(select(duty_marks)).all()
+    with rt.transaction() as s:
+        engine.rebuild(s)
+    with rt.sessions() as s:
+        assert s.execute(select(duty_marks)).all() == kept
+        row = s.execute(select(duty_marks)).one()._mapping
+    assert row["medical_inspection_met"] == date(2026, 3, 21)
+    assert row["capture_card_met"] == date(2026, 3, 20)

@@ -66,7 +66,7 @@ class CustodyEvent(IdMixin, Base):
     )
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
-    occurred_on: Mapped[date] = mapped_column(Date)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
     recorded_on: Mapped[date] = mapped_column(Day(), default=today)
     actor: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -32,6 +32,7 @@ from safeconduct.demo.timeline import (
     review_delay,
     transport_delay,
 )
+from safeconduct.demo.treatment import add_treatment
 from safeconduct.demo.workers import SeedResult, Staff, Worker
 from safeconduct.disclosure.policy import opens_sealed
 from safeconduct.runtime import Runtime
@@ -96,8 +97,12 @@ def seed(
     staff: Staff | None = None,
     workload: Workload | None = None,
     end: datetime | None = None,
+    treatment: bool = False,
 ) -> SeedResult:
-    """Run the bureau until `people` are registered (or its days run out); return the truth."""
+    """Run the bureau until `people` are registered (or its days run out), then their
+    custodies' lives and, with `treatment`, their treatment (`demo.treatment`: what the
+    `demo` command fills; off by default, for the tests that seed thousands); return the
+    truth."""
     workload = workload or Workload()
     rng = random.Random(seed_value)  # noqa: S311 - synthetic data, not secrets
     per_day = workload.captures_per_day * 1.08
@@ -123,6 +128,8 @@ def seed(
             _run(worker, agenda, event, result, people, progress)
         recorder = worker.staff.registrars[0].actor if worker.staff.registrars else None
         add_custody_life(rt, actor=recorder or worker.staff.system, seed_value=seed_value, end=end)
+        if treatment:
+            add_treatment(rt, seed_value=seed_value, end=end)
         with rt.transaction() as session:
             rt.audit.checkpoint(session)  # a signed mark at the end of what was seeded
     return result

@@ -34,6 +34,18 @@ class Workload:
     # not run (the demo keeps what officers may want to open).
     retention_days: int | None = None
 
+    @classmethod
+    def spread(cls, people: int, days: int) -> Workload:
+        """The default bureau at the pace that captures `people` over `days` (never faster
+        than the default): requests, their decisions and delegates' reads in proportion."""
+        default = cls()
+        pace = min(1.0, max(people, 1) / days / default.captures_per_day)
+        return cls(
+            captures_per_day=default.captures_per_day * pace,
+            requests_per_day=default.requests_per_day * pace,
+            delegate_reads_per_day=default.delegate_reads_per_day * pace,
+        )
+
 
 class Kind(StrEnum):
     REQUEST = "request"  # a request arrives on a channel

@@ -1,33 +1,45 @@
 """The obligations engine: the state of every duty for every person in custody on a day,
-in one set-based query over the whole population (a UNION of one SELECT per duty), the
-same on SQLite and PostgreSQL. Never a loop over people: the population is 100,000.
+in one set-based query over the whole population, the same on SQLite and PostgreSQL.
+Never a loop over people: the population is 100,000.
 
-The day is a parameter, so a report can be run for any day and tests move the clock. Each
-duty's thresholds are computed once, in Python, from that day (`policy.bounds`); the SQL
-only compares columns with them."""
+A duty's state on a day follows from a few facts per custody: when the duty started and
+the last day an event met it (`facts`), the custody's life (from its own table and
+events) and the day's thresholds (`policy.bounds`, computed once in Python; the SQL only
+compares columns with them). The facts are read from the events as they stood on the day
+(exact, a pass over every event), or from the duty marks the service keeps on every write
+(one row per custody): the same facts when no event is dated after the day, which is
+every report of today. `exact=None` picks; True reads the events, False the marks (a test
+of the marks on custodies whose every event is on or before the day)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Date,
+    Executable,
     FromClause,
     Integer,
     Select,
     String,
     Subquery,
     and_,
+    bindparam,
     case,
+    cast,
+    delete,
     exists,
     false,
     func,
+    insert,
     literal,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -38,8 +50,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from safeconduct.custody.models import Custody, CustodyEvent, CustodyEventKind
-from safeconduct.treatment import policy
+from safeconduct.custody.models import Custody, CustodyEvent, CustodyEventKind, CustodyStatus
+from safeconduct.treatment import marks, policy
 from safeconduct.treatment.models import TreatmentEvent, TreatmentKind
 from safeconduct.treatment.policy import DEFAULT_TERMS, Duty, DutyState, Start, Term, Terms, Test
 
@@ -79,6 +91,17 @@ class DutyRow:
     state: DutyState
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Every duty's state for one custody on the day asked; duties that do not apply to a
+    custody in its state (the duties after death to a living person) are absent."""
+
+    custody_id: str
+    person_id: str
+    place: str
+    states: dict[str, DutyState]
+
+
 def _const(text: str) -> ColumnElement[str]:
     # Codes from policy, written into the SQL rather than bound: PostgreSQL cannot type a
     # bare parameter in a UNION's select list. Only [a-z_] ever reaches here.
@@ -91,31 +114,15 @@ def _day(value: date) -> ColumnElement[date]:
     return literal(value, Date())
 
 
-# Subqueries, not CTEs: PostgreSQL materialises a CTE named more than once, without its
-# indexes, and joined it row by row (62 s for 10,000 custodies, against 1.7 s).
+NO_DAY: ColumnElement[date] = cast(null(), Date)
+STATES = {s.value: s for s in DutyState}
+CODES = tuple(d.code for d in policy.duties())
+
+# --- the facts: what the events say of each duty, per custody ---
 
 
-def _active(today: date) -> Subquery:
-    """Custodies begun by the day and not ended on or before it."""
-    ended = exists().where(
-        CustodyEvent.custody_id == Custody.id,
-        CustodyEvent.kind.in_([k.value for k in ENDS]),
-        CustodyEvent.occurred_on <= _day(today),
-    )
-    return (
-        select(
-            Custody.id.label("custody_id"),
-            Custody.person_id,
-            Custody.place_of_internment.label("place"),
-            Custody.since,
-        )
-        .where(Custody.since <= _day(today), ~ended)
-        .subquery("active")
-    )
-
-
-def _effective(today: date) -> Subquery:
-    """The events in force on the day: happened by then, not superseded by a correction,
+def _effective(cutoff: date | None, custody_id: ColumnElement[str] | None) -> Subquery:
+    """The events in force (on the cutoff day, when given): not superseded by a correction,
     and recorded in a role that may record their kind."""
     t, later = TreatmentEvent, aliased(TreatmentEvent)
     allowed = or_(
@@ -126,42 +133,12 @@ def _effective(today: date) -> Subquery:
     )
     superseded = exists().where(later.supersedes_id == t.id)
     columns = [c for c in t.__table__.c if c.key != "notes"]
-    stmt = select(*columns).where(t.occurred_on <= _day(today), ~superseded, allowed)
+    stmt = select(*columns).where(~superseded, allowed)
+    if cutoff is not None:
+        stmt = stmt.where(t.occurred_on <= _day(cutoff))
+    if custody_id is not None:
+        stmt = stmt.where(t.custody_id == custody_id)
     return stmt.subquery("effective")
-
-
-def _illness_start(eff: Subquery) -> FromClause:
-    """The first day of each custody's current serious illness: the earliest "seriously ill"
-    after the latest "no longer". A custody with none has no row (not applicable). On one
-    day, "no longer" wins: a recovery recorded beside a relapse ends the episode."""
-    status = eff.c.kind == TreatmentKind.HEALTH_STATUS.value
-    last_well = (
-        select(eff.c.custody_id, func.max(eff.c.occurred_on).label("day"))
-        .where(status, eff.c.seriously_ill == false())
-        .group_by(eff.c.custody_id)
-        .subquery("last_well")
-    )
-    return (
-        select(eff.c.custody_id, func.min(eff.c.occurred_on).label("start"))
-        .outerjoin(last_well, last_well.c.custody_id == eff.c.custody_id)
-        .where(
-            status,
-            eff.c.seriously_ill == true(),
-            or_(last_well.c.day.is_(None), eff.c.occurred_on > last_well.c.day),
-        )
-        .group_by(eff.c.custody_id)
-        .subquery("illness")
-    )
-
-
-def _trial_start(eff: Subquery) -> FromClause:
-    """Each custody's latest trial date set (Art. 104); none, no row."""
-    return (
-        select(eff.c.custody_id, func.max(eff.c.trial_on).label("start"))
-        .where(eff.c.kind == TreatmentKind.PROCEEDINGS.value, eff.c.trial_on.is_not(None))
-        .group_by(eff.c.custody_id)
-        .subquery("trial")
-    )
 
 
 def _passes(duty: Duty, eff: Subquery) -> ColumnElement[bool]:
@@ -173,80 +150,366 @@ def _passes(duty: Duty, eff: Subquery) -> ColumnElement[bool]:
     if duty.test is Test.TIMELY_NOTICE:
         days = DaysBetween(eff.c.trial_on, eff.c.notice_on)
         return and_(eff.c.notice_on.is_not(None), days >= policy.TRIAL_NOTICE_DAYS)
+    if duty.test is Test.CONSENT_HEARD:
+        return eff.c.consent.is_not(None)
     return true()
 
 
-def _duty_select(duty: Duty, today: date, active: Subquery, eff: Subquery) -> Select[Any]:
-    """One duty's state for every active custody."""
-    started: FromClause = active
-    start: ColumnElement[date] = active.c.since
-    if duty.starts is Start.SERIOUS_ILLNESS:
-        started = _illness_start(eff)
-    elif duty.starts is Start.TRIAL:
-        started = _trial_start(eff)
-    base: FromClause = active
-    if started is not active:
-        base = active.outerjoin(started, started.c.custody_id == active.c.custody_id)
-        start = started.c.start
-    # A trial's notice belongs to that trial; any other duty counts events from its start.
-    belongs = (
-        eff.c.trial_on == start if duty.term is Term.DAYS_BEFORE else eff.c.occurred_on >= start
+def _meets(duty: Duty, eff: Subquery) -> ColumnElement[bool]:
+    return and_(eff.c.kind == duty.met_by.value, _passes(duty, eff))
+
+
+def _when(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((condition, value), else_=null())
+
+
+def _firsts(eff: Subquery) -> Subquery:
+    """One pass over the events: per custody, the last day each duty was met (by any event
+    of the meeting kind that passes its test; the state compares it with the start), the
+    latest trial set, and what death certificates say."""
+    k = TreatmentKind
+    certificate = eff.c.kind == k.DEATH_CERTIFICATE.value
+    explains = and_(eff.c.cause_known == true(), eff.c.other_person_involved == false())
+    one = literal(1, Integer())
+    return (
+        select(
+            eff.c.custody_id,
+            *(
+                func.max(_when(_meets(d, eff), eff.c.occurred_on)).label(d.code)
+                for d in policy.duties()
+                if d.starts is not Start.TRIAL
+            ),
+            func.max(_when(eff.c.kind == k.PROCEEDINGS.value, eff.c.trial_on)).label("trial"),
+            func.max(_when(and_(certificate, explains), one)).label("explained"),
+            func.max(_when(and_(certificate, ~explains), one)).label("unexplained"),
+        )
+        .group_by(eff.c.custody_id)
+        .subquery("firsts")
     )
-    # From the custodies the duty has started for, to their events: the planner then looks
-    # events up by custody, not custodies up by kind of event.
-    last = (
-        select(started.c.custody_id, func.max(eff.c.occurred_on).label("day"))
-        .select_from(started)
-        .join(eff, eff.c.custody_id == started.c.custody_id)
-        .where(eff.c.kind == duty.met_by.value, _passes(duty, eff), belongs)
-        .group_by(started.c.custody_id)
-        .subquery(f"last_{duty.code}")
+
+
+def _illness(eff: Subquery) -> Subquery:
+    """The first day of each custody's current serious illness: the earliest "seriously ill"
+    with no "no longer" on or after its day (on one day, "no longer" wins: a recovery
+    recorded beside a relapse ends the episode). Few events are either: the lookup of a
+    recovery is by custody."""
+    k, well = TreatmentKind.HEALTH_STATUS.value, aliased(eff)
+    recovered = exists().where(
+        well.c.custody_id == eff.c.custody_id,
+        well.c.kind == k,
+        well.c.seriously_ill == false(),
+        well.c.occurred_on >= eff.c.occurred_on,
     )
+    return (
+        select(eff.c.custody_id, func.min(eff.c.occurred_on).label("start"))
+        .where(eff.c.kind == k, eff.c.seriously_ill == true(), ~recovered)
+        .group_by(eff.c.custody_id)
+        .subquery("illness")
+    )
+
+
+def _trial_met(duty: Duty, eff: Subquery) -> Subquery:
+    """The last timely notice of each custody's latest trial (a notice belongs to its
+    trial): proceedings are few, and a later trial is looked up by custody."""
+    other = aliased(eff)
+    later_trial = exists().where(
+        other.c.custody_id == eff.c.custody_id,
+        other.c.kind == TreatmentKind.PROCEEDINGS.value,
+        other.c.trial_on > eff.c.trial_on,
+    )
+    return (
+        select(eff.c.custody_id, func.max(eff.c.occurred_on).label("day"))
+        .where(_meets(duty, eff), ~later_trial)
+        .group_by(eff.c.custody_id)
+        .subquery("trial_met")
+    )
+
+
+def facts(
+    *, cutoff: date | None = None, custody_id: ColumnElement[str] | None = None
+) -> Select[Any]:
+    """Per custody with events (all, or one): each duty's start where events start it, the
+    last day it was met, and whether certificates explain a death; in the columns of the
+    duty marks. Only events on or before `cutoff` count, when given."""
+    eff = _effective(cutoff, custody_id)
+    firsts = _firsts(eff)
+    illness = _illness(eff)
+    trial_duty = next(d for d in policy.duties() if d.starts is Start.TRIAL)
+    trial_met = _trial_met(trial_duty, eff)
+    columns: list[ColumnElement[Any]] = [firsts.c.custody_id]
+    for duty in policy.duties():
+        start: ColumnElement[date] = NO_DAY
+        if duty.starts is Start.SERIOUS_ILLNESS:
+            start = illness.c.start
+        elif duty.starts is Start.TRIAL:
+            start = firsts.c.trial
+        met = trial_met.c.day if duty.starts is Start.TRIAL else firsts.c[duty.code]
+        columns += [
+            start.label(marks.start_column(duty.code)),
+            met.label(marks.met_column(duty.code)),
+        ]
+    explained = and_(firsts.c.explained.is_not(None), firsts.c.unexplained.is_(None))
+    columns.append(case((explained, true()), else_=false()).label(marks.EXPLAINED))
+    return select(*columns).select_from(
+        firsts.outerjoin(illness, illness.c.custody_id == firsts.c.custody_id).outerjoin(
+            trial_met, trial_met.c.custody_id == firsts.c.custody_id
+        )
+    )
+
+
+# --- the custody's life on the day ---
+
+
+def _events_by(kind: CustodyEventKind, today: date, name: str) -> Subquery:
+    """Each custody's latest event of a kind on or before the day."""
+    e = CustodyEvent
+    return (
+        select(e.custody_id, func.max(e.occurred_on).label("day"))
+        .where(e.kind == kind.value, e.occurred_on <= _day(today))
+        .group_by(e.custody_id)
+        .subquery(name)
+    )
+
+
+def _held_on(today: date, *, exact: bool) -> ColumnElement[bool]:
+    """Held (interned or in hospital) on the day: begun, not ended, not at large. From the
+    events as they stood on the day when `exact`, else from the status, which is the same
+    when no event is dated after the day."""
+    c, e, later = Custody, CustodyEvent, aliased(CustodyEvent)
+    begun = c.since <= _day(today)
+    if not exact:
+        return and_(
+            begun, c.status.in_([CustodyStatus.HELD.value, CustodyStatus.HOSPITALISED.value])
+        )
+    on_day = e.occurred_on <= _day(today)
+    ended = exists().where(e.custody_id == c.id, e.kind.in_([k.value for k in ENDS]), on_day)
+    recaptured = exists().where(
+        later.custody_id == e.custody_id,
+        later.kind == CustodyEventKind.RECAPTURE.value,
+        later.number > e.number,
+        later.occurred_on <= _day(today),
+    )
+    at_large = exists().where(
+        e.custody_id == c.id, e.kind == CustodyEventKind.ESCAPE.value, on_day, ~recaptured
+    )
+    return and_(begun, ~ended, ~at_large)
+
+
+# --- states ---
+
+
+def _state(
+    duty: Duty, today: date, start: ColumnElement[date], met: ColumnElement[date]
+) -> ColumnElement[str]:
+    """A duty's state from its start and the last day it was met (see `policy.Bounds`)."""
     bounds = policy.bounds(duty, today)
-    met = (
-        last.c.day.is_not(None) if bounds.met_from is None else last.c.day >= _day(bounds.met_from)
-    )
-    anchor = start if duty.term is Term.DAYS_BEFORE else func.coalesce(last.c.day, start)
-    state = case(
+    done: ColumnElement[bool]
+    if duty.term is Term.DAYS_BEFORE:  # a notice belongs to its trial: met is met
+        done, anchor = met.is_not(None), start
+    else:  # only what happened since the start meets it
+        last = _when(met >= start, met)
+        done = last.is_not(None) if bounds.met_from is None else last >= _day(bounds.met_from)
+        anchor = func.coalesce(last, start)
+    return case(
         (start.is_(None), _const(DutyState.NOT_APPLICABLE)),
-        (met, _const(DutyState.MET)),
+        (done, _const(DutyState.MET)),
         (anchor >= _day(bounds.due_from), _const(DutyState.DUE)),
         (anchor >= _day(bounds.overdue_from), _const(DutyState.OVERDUE)),
         else_=_const(DutyState.ESCALATED),
     )
-    return select(
-        active.c.custody_id,
-        active.c.person_id,
-        active.c.place,
-        _const(duty.code).label("duty"),
-        state.label("state"),
-    ).select_from(base.outerjoin(last, last.c.custody_id == active.c.custody_id))
 
 
-def query(today: date, terms: Terms = DEFAULT_TERMS) -> CompoundSelect[Any]:
-    """Every duty's state for every custody active on `today`: custody_id, person_id, place,
-    duty, state."""
-    active, eff = _active(today), _effective(today)
-    return union_all(*(_duty_select(d, today, active, eff) for d in policy.duties(terms)))
+def _facts_on(today: date, exact: bool) -> FromClause:
+    if exact:  # a CTE: both halves of the union read it, and it is made once
+        return facts(cutoff=today).cte("facts")
+    return marks.duty_marks
 
 
-def states(session: Session, *, today: date, terms: Terms = DEFAULT_TERMS) -> list[DutyRow]:
-    """Every duty's state for every person in custody on `today`, by custody then duty."""
-    found = query(today, terms).subquery("duties")
-    stmt = select(found).order_by(found.c.custody_id, found.c.duty)
+def _standing_selects(today: date, terms: Terms, exact: bool) -> list[Select[Any]]:
+    """The custodies held on the day, and those who died by it, each with a column per
+    duty (NULL where the duty does not apply to a custody in that state)."""
+    c, f = Custody, _facts_on(today, exact)
+    transfer = _events_by(CustodyEventKind.TRANSFER, today, "transfer")
+    death = _events_by(CustodyEventKind.DEATH, today, "death")
+    explained = f.c[marks.EXPLAINED] == true()
+    starts: dict[Start, ColumnElement[date]] = {
+        Start.CAPTURE: c.__table__.c.since,
+        Start.TRANSFER: transfer.c.day,
+        Start.DEATH: death.c.day,
+        Start.UNEXPLAINED_DEATH: case((explained, NO_DAY), else_=death.c.day),
+    }
+
+    def column(duty: Duty, living: bool) -> ColumnElement[str]:
+        if (duty.starts in policy.AFTER_DEATH) == living:
+            return cast(null(), String).label(duty.code)
+        start = starts.get(duty.starts, f.c[marks.start_column(duty.code)])
+        return _state(duty, today, start, f.c[marks.met_column(duty.code)]).label(duty.code)
+
+    selects: list[Select[Any]] = []
+    for living in (True, False):
+        cols = [column(d, living) for d in policy.duties(terms)]
+        base = c.__table__.outerjoin(f, f.c.custody_id == c.id)
+        if living:
+            base = base.outerjoin(transfer, transfer.c.custody_id == c.id)
+            where = _held_on(today, exact=exact)
+        else:
+            base = base.join(death, death.c.custody_id == c.id)
+            where = c.since <= _day(today)
+        head: list[ColumnElement[Any]] = [
+            c.id.label("custody_id"),
+            c.__table__.c.person_id,
+            c.place_of_internment.label("place"),
+        ]
+        selects.append(select(*head, *cols).select_from(base).where(where))
+    return selects
+
+
+def _fresh(session: Session, today: date) -> bool:
+    """Whether nothing is dated after the day: then the marks and the status say what the
+    events said on it."""
+    later = (
+        select(TreatmentEvent.id).where(TreatmentEvent.occurred_on > _day(today)),
+        select(CustodyEvent.id).where(CustodyEvent.occurred_on > _day(today)),
+        select(Custody.id).where(Custody.since > _day(today)),
+    )
+    return all(session.execute(q.limit(1)).first() is None for q in later)
+
+
+def query(
+    session: Session, today: date, terms: Terms = DEFAULT_TERMS, *, exact: bool | None = None
+) -> CompoundSelect[Any]:
+    """Every custody held on the day or dead by it, with a column of each duty's state:
+    custody_id, person_id, place, then one column per duty code."""
+    if exact is None:
+        exact = not _fresh(session, today)
+    return union_all(*_standing_selects(today, terms, exact))
+
+
+def standings(
+    session: Session,
+    *,
+    today: date,
+    terms: Terms = DEFAULT_TERMS,
+    exact: bool | None = None,
+    custody_id: str | None = None,
+) -> list[Standing]:
+    """Every duty's state for every custody held on `today` or dead by it, by custody."""
+    found = query(session, today, terms, exact=exact).subquery("standing")
+    stmt = select(found).order_by(found.c.custody_id)
+    if custody_id is not None:
+        stmt = stmt.where(found.c.custody_id == custody_id)
+    codes = [d.code for d in policy.duties(terms)]
     return [
-        DutyRow(r.custody_id, r.person_id, r.place, r.duty, DutyState(r.state))
-        for r in session.execute(stmt)
+        Standing(
+            row[0],
+            row[1],
+            row[2],
+            {code: STATES[v] for code, v in zip(codes, row[3:], strict=True) if v is not None},
+        )
+        for row in session.execute(stmt)
     ]
 
 
+def states(
+    session: Session,
+    *,
+    today: date,
+    terms: Terms = DEFAULT_TERMS,
+    exact: bool | None = None,
+    custody_id: str | None = None,
+    place: str | None = None,
+    duty: str | None = None,
+    state: DutyState | None = None,
+) -> list[DutyRow]:
+    """Each duty's state for each custody held on `today` (or dead by it, for the duties
+    after death), by custody then duty; narrowed to a custody, a place, a duty or a state."""
+    found = query(session, today, terms, exact=exact).subquery("standing")
+    codes = [d.code for d in policy.duties(terms) if duty is None or d.code == duty]
+    stmt = select(found).order_by(found.c.custody_id)
+    if custody_id is not None:
+        stmt = stmt.where(found.c.custody_id == custody_id)
+    if place is not None:
+        stmt = stmt.where(found.c.place == place)
+    if duty is not None and state is not None and duty in codes:
+        stmt = stmt.where(found.c[duty] == state.value)
+    every = [d.code for d in policy.duties(terms)]
+    picked = sorted((every.index(code), code) for code in codes)
+    rows = []
+    for r in session.execute(stmt):
+        for at, code in picked:
+            value = r[3 + at]
+            if value is not None and (state is None or value == state.value):
+                rows.append(DutyRow(r[0], r[1], r[2], code, STATES[value]))
+    return rows
+
+
 def counts(
-    session: Session, *, today: date, terms: Terms = DEFAULT_TERMS
+    session: Session, *, today: date, terms: Terms = DEFAULT_TERMS, exact: bool | None = None
 ) -> dict[tuple[str, str, DutyState], int]:
     """How many custodies are in each state of each duty, per place of internment:
     {(place, duty, state): count}, counted by the store."""
-    found = query(today, terms).subquery("duties")
-    stmt = select(found.c.place, found.c.duty, found.c.state, func.count()).group_by(
-        found.c.place, found.c.duty, found.c.state
-    )
-    return {(r[0], r[1], DutyState(r[2])): int(r[3]) for r in session.execute(stmt)}
+    found = query(session, today, terms, exact=exact).cte("standing")
+    per_duty = [
+        select(
+            found.c.place,
+            _const(d.code).label("duty"),
+            found.c[d.code].label("state"),
+            func.count(),
+        )
+        .where(found.c[d.code].is_not(None))
+        .group_by(found.c.place, found.c[d.code])
+        for d in policy.duties(terms)
+    ]
+    return {(r[0], r[1], DutyState(r[2])): int(r[3]) for r in session.execute(union_all(*per_duty))}
+
+
+# --- keeping the marks ---
+
+
+@cache
+def _refresh_statements() -> tuple[Executable, Executable, Executable]:
+    """Lock, clear and make one custody's marks: built and compiled once, run on every
+    write with the custody's id bound."""
+    table, custody_id = marks.duty_marks, bindparam("custody_id", type_=String())
+    # FOR NO KEY UPDATE: the event's insert holds KEY SHARE on the custody already (its
+    # foreign key), which this lock does not wait for; two writers' locks wait on each other.
+    lock = select(Custody.id).where(Custody.id == custody_id).with_for_update(key_share=True)
+    clear = delete(table).where(table.c.custody_id == custody_id)
+    make = insert(table).from_select(list(table.c.keys()), facts(custody_id=custody_id))
+    return lock, clear, make
+
+
+def refresh(session: Session, custody_id: str) -> None:
+    """Make a custody's duty marks again from its events, after a write. The custody's row
+    is locked first: two writers for one custody then refresh one after the other, each
+    reading the other's committed events (PostgreSQL; SQLite has one writer anyway)."""
+    for statement in _refresh_statements():
+        session.execute(statement, {"custody_id": custody_id})
+
+
+def rebuild(session: Session) -> int:
+    """Make every custody's duty marks again from the events; return how many custodies
+    have marks."""
+    table = marks.duty_marks
+    session.execute(delete(table))
+    session.execute(insert(table).from_select(list(table.c.keys()), facts()))
+    return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def week_ends(today: date, weeks: int) -> list[date]:
+    """The last day of each of the `weeks` weeks up to `today`, oldest first."""
+    return [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+
+
+def trend(
+    session: Session, *, today: date, weeks: int = 12, terms: Terms = DEFAULT_TERMS
+) -> list[tuple[date, dict[tuple[str, DutyState], int]]]:
+    """How many custodies were in each state of each duty at the end of each of the last
+    `weeks` weeks, oldest first: [(day, {(duty, state): count})]."""
+    found: list[tuple[date, dict[tuple[str, DutyState], int]]] = []
+    for day in week_ends(today, weeks):
+        totals: dict[tuple[str, DutyState], int] = {}
+        for (_place, duty, state), n in counts(session, today=day, terms=terms).items():
+            totals[duty, state] = totals.get((duty, state), 0) + n
+        found.append((day, totals))
+    return found

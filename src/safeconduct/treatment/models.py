@@ -27,6 +27,11 @@ class TreatmentKind(StrEnum):
     COMPLAINT = "complaint"  # Art. 78
     PROCEEDINGS = "proceedings"  # Arts. 82-108
     LABOUR = "labour"  # Arts. 49-57
+    MEDICAL_COMMISSION = "medical_commission"  # Arts. 110-113: before a mixed commission
+    TRANSFER_NOTICE = "transfer_notice"  # Art. 48: the new address made known
+    DEATH_CERTIFICATE = "death_certificate"  # Art. 120: the cause of death, sealed
+    DEATH_NOTIFICATION = "death_notification"  # Arts. 120, 122: to the bureau and the CTA
+    DEATH_INQUIRY = "death_inquiry"  # Art. 121: an official inquiry
 
 
 class TreatmentEvent(IdMixin, Base):
@@ -41,7 +46,8 @@ class TreatmentEvent(IdMixin, Base):
         ForeignKey("custodies.id", ondelete="RESTRICT"), index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
-    occurred_on: Mapped[date] = mapped_column(Date)
+    # Indexed: whether anything is dated after a day decides how the engine reads (engine).
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
     recorded_on: Mapped[date] = mapped_column(Day(), default=today)
     actor: Mapped[str] = mapped_column(String(128))
     # The role the actor recorded in: an examination counts only when medical staff made it.
@@ -56,4 +62,11 @@ class TreatmentEvent(IdMixin, Base):
     hours: Mapped[int | None] = mapped_column(Integer)
     trial_on: Mapped[date | None] = mapped_column(Date)
     notice_on: Mapped[date | None] = mapped_column(Date)
+    # Art. 109: no one is repatriated against their will during hostilities; the commission
+    # hears whether the person consents.
+    consent: Mapped[bool | None] = mapped_column(Boolean)
+    # Art. 121: a death whose cause is unknown, or caused or suspected to have been caused by
+    # a sentry, another prisoner or any other person, is followed by an official inquiry.
+    cause_known: Mapped[bool | None] = mapped_column(Boolean)
+    other_person_involved: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[Sealed | None] = mapped_column(SealedType())

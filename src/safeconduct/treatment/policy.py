@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from safeconduct.accounts.policy import Role
+from safeconduct.config import Settings
 from safeconduct.treatment.models import TreatmentKind as K
 
 # Who records each kind. An event recorded in another role is refused, and the engine
@@ -26,6 +27,11 @@ RECORDED_BY: dict[K, frozenset[Role]] = {
     K.COMPLAINT: frozenset({Role.WELFARE}),
     K.PROCEEDINGS: frozenset({Role.REGISTRAR}),
     K.LABOUR: frozenset({Role.WELFARE}),
+    K.MEDICAL_COMMISSION: frozenset({Role.MEDICAL}),
+    K.TRANSFER_NOTICE: frozenset({Role.REGISTRAR}),
+    K.DEATH_CERTIFICATE: frozenset({Role.MEDICAL}),
+    K.DEATH_NOTIFICATION: frozenset({Role.REGISTRAR}),
+    K.DEATH_INQUIRY: frozenset({Role.REGISTRAR}),
 }
 
 # The plain facts each kind carries (and no other kind may): what the duties read.
@@ -37,10 +43,13 @@ FACTS: dict[K, frozenset[str]] = {
     K.VISIT: frozenset({"private_interview"}),
     K.PROCEEDINGS: frozenset({"trial_on", "notice_on"}),
     K.LABOUR: frozenset({"hours"}),
+    K.MEDICAL_COMMISSION: frozenset({"consent"}),
+    K.DEATH_CERTIFICATE: frozenset({"cause_known", "other_person_involved"}),
 }
 ALL_FACTS: frozenset[str] = frozenset().union(*FACTS.values())
-# Facts a kind cannot do without; a proceedings may be disciplinary, with no trial.
-OPTIONAL_FACTS = frozenset({"trial_on", "notice_on"})
+# Facts a kind may go without: a proceedings may be disciplinary, with no trial; a person
+# unable to answer gives no consent either way (and the commission's duty stays unmet).
+OPTIONAL_FACTS = frozenset({"trial_on", "notice_on", "consent"})
 
 # Art. 71: at least two letters and four cards a month.
 MONTHLY_LETTERS, MONTHLY_CARDS = 2, 4
@@ -62,6 +71,10 @@ class Start(StrEnum):
     CAPTURE = "capture"  # the day custody began
     SERIOUS_ILLNESS = "serious_illness"  # the first day of the current serious illness
     TRIAL = "trial"  # the day of the latest trial set
+    TRANSFER = "transfer"  # the day of the latest transfer to another place (Art. 48)
+    DEATH = "death"  # the day of death; these duties outlive the custody (Art. 120)
+    # The day of death, unless a certificate gives its cause and no one else's part in it.
+    UNEXPLAINED_DEATH = "unexplained_death"
 
 
 class Term(StrEnum):
@@ -80,6 +93,7 @@ class Test(StrEnum):
     PRIVATE_INTERVIEW = "private_interview"  # Art. 126: an interview without witnesses
     FULL_MAIL_OFFER = "full_mail_offer"  # Art. 71: two letters and four cards
     TIMELY_NOTICE = "timely_notice"  # Art. 104: notice three weeks before the trial
+    CONSENT_HEARD = "consent_heard"  # Art. 109: the person's consent, yes or no, recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +116,10 @@ class Terms:
 
     cta_days: int = 7
     visit_days: int = 90
+    commission_days: int = 60  # seriously ill or wounded to a mixed medical commission
+    death_days: int = 7  # death certificate and notification (Art. 120)
+    inquiry_days: int = 30  # official inquiry into a death (Art. 121)
+    transfer_days: int = 7  # notice of a transfer and the new address (Art. 48)
 
 
 DEFAULT_TERMS = Terms()
@@ -168,7 +186,69 @@ def duties(terms: Terms = DEFAULT_TERMS) -> tuple[Duty, ...]:
             14,
             Test.TIMELY_NOTICE,
         ),
+        Duty(
+            "medical_commission",
+            "110",
+            Start.SERIOUS_ILLNESS,
+            K.MEDICAL_COMMISSION,
+            Term.ONCE_DAYS,
+            terms.commission_days,
+            30,
+            Test.CONSENT_HEARD,
+        ),
+        Duty(
+            "transfer_notice",
+            "48",
+            Start.TRANSFER,
+            K.TRANSFER_NOTICE,
+            Term.ONCE_DAYS,
+            terms.transfer_days,
+            7,
+        ),
+        Duty(
+            "death_certificate",
+            "120",
+            Start.DEATH,
+            K.DEATH_CERTIFICATE,
+            Term.ONCE_DAYS,
+            terms.death_days,
+            7,
+        ),
+        Duty(
+            "death_notification",
+            "120",
+            Start.DEATH,
+            K.DEATH_NOTIFICATION,
+            Term.ONCE_DAYS,
+            terms.death_days,
+            7,
+        ),
+        Duty(
+            "death_inquiry",
+            "121",
+            Start.UNEXPLAINED_DEATH,
+            K.DEATH_INQUIRY,
+            Term.ONCE_DAYS,
+            terms.inquiry_days,
+            30,
+        ),
     )
+
+
+def terms_of(settings: Settings) -> Terms:
+    """The bureau's terms as its settings give them."""
+    return Terms(
+        cta_days=settings.duty_cta_days,
+        visit_days=settings.duty_visit_days,
+        commission_days=settings.duty_commission_days,
+        death_days=settings.duty_death_days,
+        inquiry_days=settings.duty_inquiry_days,
+        transfer_days=settings.duty_transfer_days,
+    )
+
+
+# Duties of a custody ended by death; every other duty ends with the custody.
+AFTER_DEATH = frozenset({Start.DEATH, Start.UNEXPLAINED_DEATH})
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,9 @@ Count = Annotated[int, Field(ge=0, le=100)]
 
 
 class TreatmentNotes(BaseModel):
-    """What is sealed with an event: free text, and a weight taken at an examination (Art. 31).
-    Medical data: opened only by the medical role, for a stated purpose."""
+    """What is sealed with an event: free text (a death certificate's cause of death among
+    it), and a weight taken at an examination (Art. 31). Opened only for a stated purpose,
+    and medical data only by the medical role."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -48,6 +49,9 @@ class TreatmentEventCreate(BaseModel):
     hours: Annotated[int, Field(ge=0, le=744)] | None = None  # a month's hours at most
     trial_on: TrialDate | None = None
     notice_on: EventDate | None = None
+    consent: bool | None = None
+    cause_known: bool | None = None
+    other_person_involved: bool | None = None
     notes: TreatmentNotes | None = None
 
 
@@ -71,3 +75,6 @@ class TreatmentEventRead(BaseModel):
     hours: int | None
     trial_on: date | None
     notice_on: date | None
+    consent: bool | None
+    cause_known: bool | None
+    other_person_involved: bool | None

@@ -18,7 +18,7 @@ from safeconduct.people.service import get_or_raise as get_person_or_raise
 from safeconduct.people.service import person_owner
 from safeconduct.security.sealing import FieldRef, Sealed
 from safeconduct.security.service import ErasedError, Keyring
-from safeconduct.treatment import policy
+from safeconduct.treatment import engine, policy
 from safeconduct.treatment.models import TreatmentEvent, TreatmentKind
 from safeconduct.treatment.schemas import TreatmentEventCreate
 
@@ -113,6 +113,7 @@ def _add(
             session.flush()
     except IntegrityError:
         raise InvalidFieldError(("supersedes_id",), "was corrected already") from None
+    engine.refresh(session, custody.id)
     # The kind only, about the custody, as custody events are logged: notes are personal
     # data, and the audit log outlives every erasure.
     tag = AuditAction.TREATMENT_RECORD if supersedes_id is None else AuditAction.TREATMENT_CORRECT

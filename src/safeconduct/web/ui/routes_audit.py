@@ -32,6 +32,7 @@ from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.intake.models import RequestStatus
 from safeconduct.intake.service import PROBE_STATES
 from safeconduct.schemas_common import Page
+from safeconduct.security.spreadsheet import cell
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
 from safeconduct.web.ui.routes_people import actor_names
@@ -63,8 +64,6 @@ CSV_HEADER = (
     "subject_id",
     "purpose_code",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 ActorText = Annotated[str, Query(max_length=128)]
 Code = Annotated[str, Query(max_length=64)]
@@ -166,19 +165,13 @@ def audit_page(
     return _page(request, db, Asked(actor, action, record, since, until), page)
 
 
-def _cell(value: str | int | None) -> str:
-    text = "" if value is None else str(value)
-    # Neutralised as OWASP advises: a leading apostrophe makes a spreadsheet show the text.
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def _csv(rows: list[AuditEntry], names: dict[str, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for e in rows:
         writer.writerow(
-            _cell(v)
+            cell(v)
             for v in (
                 e.seq,
                 e.at[:10],

@@ -19,10 +19,20 @@ repatriation or death. Over each custody, at irregular rates:
   five months; most people present are seen, most of those in private;
 - serious illness or wound (Arts. 30, 122): a few percent; weekly health reports that
   lapse now and then; some recover, some go to hospital;
+- mixed medical commission (Arts. 110-113): most of the seriously ill come before one some
+  weeks after falling ill, some late, some not yet; their consent to repatriation mostly
+  heard and recorded (yes mostly, now and then no), a few not recorded;
+- transfer notice (Art. 48): after a transfer, the notice of it and the new address mostly
+  within days, some late, a few never;
 - labour (Arts. 49-57): a share of the people work, a monthly record of hours;
 - complaints (Art. 78): rare;
 - proceedings (Arts. 82-108): rare, with a trial day and the notice to the protecting power
   (mostly three weeks ahead or more, some late, some not given yet);
+- death (Arts. 120-122): a death certificate by medical staff mostly within days (the cause
+  known in most, unknown in some, another person involved in a few; notes sealed), the
+  notification to the bureau and the CTA mostly within a week, and where the cause is
+  unknown or another person was involved an official inquiry within weeks (Art. 121), some
+  late, some never; all dated on or after the death;
 - corrections: about one event in fifty is superseded by a corrected one, recorded later.
 
 Rows come in chunks of custodies, ready for Core `insert()`, so nothing holds the whole
@@ -59,6 +69,8 @@ def _blob(size: int) -> Sealed:
 CIRCUMSTANCES = _blob(256 + 16)  # circumstances pad to a fixed size
 NOTES = _blob(256 + 16)  # one padded block and the tag
 DEATH_DETAILS = _blob(256 + 16)
+# Kinds dated on or after the death, so past the custody's end (Arts. 120-121).
+AFTER_DEATH = ("death_certificate", "death_notification", "death_inquiry")
 
 
 @dataclass
@@ -102,6 +114,17 @@ class _Gen:
         r = self.rng.random()
         return 0 if r < 0.5 else self.rng.randint(1, 6) if r < 0.95 else self.rng.randint(7, 40)
 
+    def within(
+        self, day: date, soon: tuple[int, int], late: tuple[int, int], p_soon: float, p_late: float
+    ) -> date | None:
+        """A day `soon` days after `day` mostly, `late` days now and then, else none yet."""
+        r = self.rng.random()
+        if r < p_soon:
+            return day + timedelta(days=self.rng.randint(*soon))
+        if r < p_soon + p_late:
+            return day + timedelta(days=self.rng.randint(*late))
+        return None
+
     def event(
         self,
         out: list[dict[str, Any]],
@@ -128,6 +151,9 @@ class _Gen:
             "hours": None,
             "trial_on": None,
             "notice_on": None,
+            "consent": None,
+            "cause_known": None,
+            "other_person_involved": None,
             "notes": None,
         }
         row.update(facts)
@@ -315,6 +341,13 @@ class _Gen:
                 on += timedelta(days=7 if rng.random() < 0.8 else rng.randint(8, 20))
             if ill_to is not None and ill_to <= end:
                 self.event(mine, cid, "health_status", ill_to, "medical", seriously_ill=False)
+            self.commission(mine, cid, end, ill_from, ill_to)
+        # Art. 48: notice of a transfer and the new address.
+        for kind, moved, _ in steps:
+            if kind == "transfer":
+                on = self.within(moved, (0, 6), (7, 45), 0.85, 0.11)
+                if on is not None and on <= end:
+                    self.event(mine, cid, "transfer_notice", on, "registrar")
         # Arts. 49-57: labour, a monthly record of hours for those who work.
         if rng.random() < 0.2:
             on = since + timedelta(days=rng.randint(20, 60))
@@ -342,13 +375,17 @@ class _Gen:
             self.event(
                 mine, cid, "proceedings", opened, "registrar", trial_on=trial, notice_on=notice
             )
+        # Arts. 120-122: what follows a death.
+        if steps and steps[-1][0] == "death":
+            self.death(mine, cid, end)
         # Corrections: about one in fifty, a new event superseding the old, recorded later.
         corrections = []
         for old in mine:
             if rng.random() < 0.02:
                 fixed = dict(old)
                 shift = rng.randint(-3, 3)
-                on = max(since, min(end, old["occurred_on"] + timedelta(days=shift)))
+                lo, hi = (end, TODAY) if old["kind"] in AFTER_DEATH else (since, end)
+                on = max(lo, min(hi, old["occurred_on"] + timedelta(days=shift)))
                 fixed.update(
                     id=self.id(),
                     occurred_on=on,
@@ -358,6 +395,43 @@ class _Gen:
                 corrections.append(fixed)
         out.extend(mine)
         out.extend(corrections)
+
+    def commission(
+        self, out: list[dict[str, Any]], cid: str, end: date, ill_from: date, ill_to: date | None
+    ) -> None:
+        """Arts. 110-113: before a mixed medical commission some weeks after falling ill,
+        while still ill; the person's consent to repatriation heard, now and then unrecorded."""
+        rng = self.rng
+        on = self.within(ill_from, (14, 56), (57, 180), 0.75, 0.13)
+        if on is None or on > min(end, ill_to or end):
+            return
+        r = rng.random()
+        consent = True if r < 0.82 else False if r < 0.93 else None
+        notes = NOTES if rng.random() < 0.8 else None
+        self.event(out, cid, "medical_commission", on, "medical", consent=consent, notes=notes)
+
+    def death(self, out: list[dict[str, Any]], cid: str, died: date) -> None:
+        """Arts. 120-122: certificate, notification and, where the cause is unknown or another
+        person was involved, an official inquiry; dated from the death to TODAY at most."""
+        rng = self.rng
+        cause_known = rng.random() < 0.86
+        other_person = rng.random() < 0.06
+        # Art. 120: the death certificate, by medical staff, the cause sealed in its notes.
+        on = self.within(died, (0, 3), (4, 30), 0.88, 0.08)
+        if on is not None and on <= TODAY:
+            self.event(
+                out, cid, "death_certificate", on, "medical", cause_known=cause_known,
+                other_person_involved=other_person, notes=NOTES,
+            )  # fmt: skip
+        # Arts. 120, 122: notification to the bureau and the Central Tracing Agency.
+        on = self.within(died, (0, 7), (8, 40), 0.87, 0.09)
+        if on is not None and on <= TODAY:
+            self.event(out, cid, "death_notification", on, "registrar")
+        # Art. 121: an official inquiry where the cause is unknown or another person was involved.
+        if not cause_known or other_person:
+            on = self.within(died, (7, 42), (43, 150), 0.72, 0.15)
+            if on is not None and on <= TODAY:
+                self.event(out, cid, "death_inquiry", on, "registrar")
 
 
 def generate(people: int, seed: int = 10, chunk: int = 2000) -> Iterator[Chunk]:
