@@ -192,7 +192,7 @@ def test_a_reset_second_factor_clears_the_approval(rt: Runtime, client_at: Clien
         (Role.VERIFIER, False, False),  # invitation not used
         (Role.VERIFIER, True, False),  # second factor not enrolled
         (Role.INTAKE, True, False),
-        (Role.REGISTRAR, True, True),  # a role that opens nothing sealed
+        (Role.EXCHANGE, True, True),  # a role that opens nothing sealed
         (Role.ADMIN, True, True),
         (Role.AUDITOR, True, False),  # an auditor needs approval too, once set up
     ],
@@ -286,9 +286,12 @@ def test_demo_accounts_are_approved_by_the_system(settings: Settings) -> None:
         entries = _entries(demo, "account:approve")
     finally:
         demo.close()
-    assert {r for r, ok in roles.items() if ok} == {"intake", "verifier", "auditor"}
+    # Every role that opens something sealed (treatment notes for registrar, medical and
+    # welfare) is approved; exchange, tracing and admin open nothing.
+    opening = {"intake", "verifier", "auditor", "registrar", "medical", "welfare"}
+    assert {r for r, ok in roles.items() if ok} == opening
     assert {e.actor for e in entries} == {"system:demo"}
-    assert len(entries) == 3
+    assert len(entries) == len(opening)
 
 
 def test_an_approval_is_checked_on_every_request(rt: Runtime, client_at: ClientAt) -> None:

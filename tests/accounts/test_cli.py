@@ -103,8 +103,8 @@ def test_users_approve_refuses_what_cannot_be_approved(rt: Runtime, settings: Se
     status, output = _users(settings, "approve", "newbie")
     assert status != 0
     assert "not set up" in output
-    add_account(rt, "reg", Role.REGISTRAR, enrolled=True)
-    status, output = _users(settings, "approve", "reg")
+    add_account(rt, "swap", Role.EXCHANGE, enrolled=True)
+    status, output = _users(settings, "approve", "swap")
     assert status != 0
     assert "needs no approval" in output
     status, output = _users(settings, "approve", "nobody")

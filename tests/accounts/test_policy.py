@@ -57,13 +57,27 @@ def test_only_the_auditor_approves_accounts_for_sealed_values() -> None:
     approvers = {r for r in Role if Permission.ACCOUNT_APPROVE in ROLE_PERMISSIONS[r]}
     assert approvers == {Role.AUDITOR}
     assert not ROLE_PERMISSIONS[Role.AUDITOR] & SEALED_PERMISSIONS
-    assert {r for r in Role if opens_sealed(r)} == {Role.INTAKE, Role.VERIFIER}
+    # Treatment notes: each of the staff who record treatment opens the notes of its kinds.
+    assert {r for r in Role if opens_sealed(r)} == {
+        Role.INTAKE,
+        Role.REGISTRAR,
+        Role.MEDICAL,
+        Role.WELFARE,
+        Role.VERIFIER,
+    }
 
 
 def test_the_power_to_approve_needs_approval_too() -> None:
     # Else the admin, who sees every invitation code, would hold an auditor account and
     # approve its own verifier with it.
-    assert {r for r in Role if needs_approval(r)} == {Role.INTAKE, Role.VERIFIER, Role.AUDITOR}
+    assert {r for r in Role if needs_approval(r)} == {
+        Role.INTAKE,
+        Role.REGISTRAR,
+        Role.MEDICAL,
+        Role.WELFARE,
+        Role.VERIFIER,
+        Role.AUDITOR,
+    }
     for role in Role:
         held = ROLE_PERMISSIONS[role]
         assert needs_approval(role) == bool(

@@ -207,6 +207,8 @@ def world(rt: Runtime) -> dict[str, Any]:
     ids.update(account_id=spare_token.account_id, token_id=spare_token.id)
     # No integration exists: the admin is let through to a 404, everyone else stopped first.
     ids["integration_id"] = "00000000-0000-0000-0000-000000000000"
+    # Nor any treatment event: whoever may correct or open one gets to its 422 or 404.
+    ids["event_id"] = "00000000-0000-0000-0000-000000000000"
     return {"ids": ids, "credentials": credentials}
 
 
@@ -258,8 +260,8 @@ def test_gated_routes_wait_for_an_auditors_approval(rt: Runtime, world: dict[str
         for method in methods
     }
     # Circumstances and request reveals; the approvals list, approve and withdraw: each in
-    # the API and the UI.
-    assert len(gated) == 10
+    # the API and the UI. Treatment notes: in the API.
+    assert len(gated) == 11
     wrong = []
     for role in (r for r in Role if needs_approval(r)):
         account, secret = add_account(

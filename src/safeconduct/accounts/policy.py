@@ -31,6 +31,14 @@ class Permission(StrEnum):
     CUSTODY_READ = "custody:read"
     CUSTODY_WRITE = "custody:write"
     CIRCUMSTANCES_REVEAL = "circumstances:reveal"  # sealed circumstances of surrender
+    # Treatment events; which kinds a role records is `treatment.policy.RECORDED_BY`.
+    TREATMENT_WRITE = "treatment:write"
+    DUTY_READ = "duty:read"  # the duties dashboard: counts per duty and place, no names
+    # A custody's treatment events and the state of each of its duties: personal data.
+    TREATMENT_READ = "treatment:read"
+    # Sealed notes of a treatment event, of a kind one's role records; medical notes (a cause
+    # of death among them) by the medical role only (`disclosure.policy.may_open_notes`).
+    TREATMENT_NOTES_REVEAL = "treatment_notes:reveal"
     ACCESS_LOG_READ = "access_log:read"
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
@@ -46,17 +54,58 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.SELF, P.REQUEST_CREATE, P.REQUEST_READ, P.REQUEST_UPDATE, P.REQUEST_REVEAL}
     ),
     Role.REGISTRAR: frozenset(
-        {P.SELF, P.PERSON_READ, P.PERSON_WRITE, P.CUSTODY_READ, P.CUSTODY_WRITE, P.ACCESS_LOG_READ}
+        {
+            P.SELF,
+            P.PERSON_READ,
+            P.PERSON_WRITE,
+            P.CUSTODY_READ,
+            P.CUSTODY_WRITE,
+            P.ACCESS_LOG_READ,
+            P.TREATMENT_WRITE,
+            P.DUTY_READ,
+            P.TREATMENT_READ,
+            P.TREATMENT_NOTES_REVEAL,
+        }
     ),
-    Role.MEDICAL: frozenset({P.SELF, P.PERSON_READ, P.CUSTODY_READ}),
-    Role.WELFARE: frozenset({P.SELF, P.PERSON_READ, P.CUSTODY_READ}),
+    Role.MEDICAL: frozenset(
+        {
+            P.SELF,
+            P.PERSON_READ,
+            P.CUSTODY_READ,
+            P.TREATMENT_WRITE,
+            P.DUTY_READ,
+            P.TREATMENT_READ,
+            P.TREATMENT_NOTES_REVEAL,
+        }
+    ),
+    Role.WELFARE: frozenset(
+        {
+            P.SELF,
+            P.PERSON_READ,
+            P.CUSTODY_READ,
+            P.TREATMENT_WRITE,
+            P.DUTY_READ,
+            P.TREATMENT_READ,
+            P.TREATMENT_NOTES_REVEAL,
+        }
+    ),
     # The neutral delegate weighs the risk on return, which turns on how the person came
-    # into custody: the only role that opens the circumstances of surrender.
-    Role.VERIFIER: frozenset({P.SELF, P.PERSON_READ, P.CUSTODY_READ, P.CIRCUMSTANCES_REVEAL}),
+    # into custody: the only role that opens the circumstances of surrender. It records its
+    # visits (Art. 126) and opens their notes.
+    Role.VERIFIER: frozenset(
+        {
+            P.SELF,
+            P.PERSON_READ,
+            P.CUSTODY_READ,
+            P.CIRCUMSTANCES_REVEAL,
+            P.TREATMENT_WRITE,
+            P.TREATMENT_NOTES_REVEAL,
+        }
+    ),
     Role.EXCHANGE: frozenset({P.SELF, P.PERSON_READ, P.CUSTODY_READ}),
     Role.TRACING: frozenset({P.SELF, P.PERSON_READ}),
     Role.AUDITOR: frozenset(
-        {P.SELF, P.AUDIT_READ, P.AUDIT_VERIFY, P.ACCESS_LOG_READ, P.ACCOUNT_APPROVE}
+        {P.SELF, P.AUDIT_READ, P.AUDIT_VERIFY, P.ACCESS_LOG_READ, P.ACCOUNT_APPROVE, P.DUTY_READ}
     ),
     Role.ADMIN: frozenset({P.SELF, P.ACCOUNT_MANAGE}),
 }

@@ -31,6 +31,7 @@ class AuditAction(StrEnum):
     REQUEST_CONTACT_OPEN = "request_contact:open"
     REQUEST_CONTENT_OPEN = "request_content:open"
     REQUEST_NOTES_OPEN = "request_notes:open"
+    TREATMENT_NOTES_OPEN = "treatment_notes:open"  # a treatment event's sealed notes opened
     KEYS_ROTATE = "keys:rotate"
     AUDIT_CHECKPOINT = "audit:checkpoint"
     AUDIT_EXPORT = "audit:export"
@@ -87,6 +88,8 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.REQUEST_CONTACT_OPEN: "surrender_request",
     A.REQUEST_CONTENT_OPEN: "surrender_request",
     A.REQUEST_NOTES_OPEN: "surrender_request",
+    # About the custody, as the event's recording was: the person's access log lists it.
+    A.TREATMENT_NOTES_OPEN: "custody",
     A.KEYS_ROTATE: "data_keys",
     A.AUDIT_CHECKPOINT: "audit",
     A.AUDIT_EXPORT: "audit",

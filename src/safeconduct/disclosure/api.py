@@ -19,6 +19,8 @@ from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors
 from safeconduct.intake import service as intake_service
 from safeconduct.people import service as people_service
+from safeconduct.treatment import service as treatment_service
+from safeconduct.treatment.schemas import TreatmentNotes
 
 router = APIRouter(tags=["sealed reads"], responses=GUARDED)
 REVEAL_ERRORS = errors(404, 410)
@@ -74,6 +76,38 @@ def reveal_request(
         purpose=body.purpose.value,
         reason=body.reason,
     )
+
+
+@router.post(
+    "/treatment-events/{event_id}/notes/reveal",
+    response_model=TreatmentNotes,
+    responses=REVEAL_ERRORS,
+)
+def reveal_treatment_notes(
+    event_id: str,
+    body: RevealRequest,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Annotated[Principal, Depends(Requires(Permission.TREATMENT_NOTES_REVEAL))],
+) -> TreatmentNotes:
+    """Open a treatment event's notes for a stated purpose; the read is audited. Medical
+    notes (a death certificate's cause of death among them) open to the medical role only,
+    other notes to the roles that record the event's kind; 404 when it has none."""
+    event = treatment_service.get(db, event_id=event_id)
+    if event is None:
+        raise HTTPException(404, "treatment event not found")
+    try:
+        return service.reveal_treatment_notes(
+            db,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            who=who,
+            event=event,
+            purpose=body.purpose.value,
+            reason=body.reason,
+        )
+    except service.NothingSealedError:
+        raise HTTPException(404, "the treatment event has no notes") from None
 
 
 @router.get(

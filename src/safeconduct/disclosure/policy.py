@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from safeconduct.accounts.policy import ROLE_PERMISSIONS, Permission, Role, allows
 from safeconduct.audit.tags import AuditAction
+from safeconduct.treatment.models import TreatmentKind
+from safeconduct.treatment.policy import RECORDED_BY
 
 MIN_REASON = 5
 MAX_REASON = 500
@@ -57,7 +59,15 @@ REQUEST_CONTENT = SealedField(
 REQUEST_NOTES = SealedField(
     "request_events", "body", Permission.REQUEST_REVEAL, AuditAction.REQUEST_NOTES_OPEN
 )
-SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT, REQUEST_NOTES)
+# A treatment event's notes: free text, a weight, a cause of death. Who opens them turns
+# on the event's kind as well (`may_open_notes`).
+TREATMENT_NOTES = SealedField(
+    "treatment_events",
+    "notes",
+    Permission.TREATMENT_NOTES_REVEAL,
+    AuditAction.TREATMENT_NOTES_OPEN,
+)
+SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT, REQUEST_NOTES, TREATMENT_NOTES)
 # Permissions that open a sealed value of a person or a request.
 SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
 
@@ -84,6 +94,34 @@ def needs_approval(role: Role) -> bool:
 def may_open(role: Role, field: SealedField) -> bool:
     """Tell whether a role may open a sealed field at all (a purpose is still needed)."""
     return allows(role, field.permission)
+
+
+# Kinds whose notes are medical data (findings, a weight, the state of health, a cause of
+# death): opened by the medical role only, whoever else may ever come to record them.
+MEDICAL_KINDS = frozenset(
+    {
+        TreatmentKind.MEDICAL_EXAMINATION,
+        TreatmentKind.HEALTH_STATUS,
+        TreatmentKind.HEALTH_REPORT,
+        TreatmentKind.MEDICAL_COMMISSION,
+        TreatmentKind.DEATH_CERTIFICATE,
+    }
+)
+
+
+def may_open_notes(role: Role, kind: str) -> bool:
+    """Tell whether a role may open the notes of a treatment event of this kind (a purpose
+    is still needed): medical notes by the medical role, others by the roles that record
+    the kind. A kind it does not know, no one."""
+    try:
+        known = TreatmentKind(kind)
+    except ValueError:
+        return False
+    if not may_open(role, TREATMENT_NOTES):
+        return False
+    if known in MEDICAL_KINDS:
+        return role is Role.MEDICAL
+    return role in RECORDED_BY.get(known, frozenset())
 
 
 def check_purpose(purpose: str) -> Purpose:

@@ -20,8 +20,10 @@ from safeconduct.disclosure.policy import (
     REQUEST_CONTENT,
     REQUEST_NOTES,
     SEALED_FIELDS,
+    TREATMENT_NOTES,
     SealedField,
     may_open,
+    may_open_notes,
     stated_purpose,
 )
 from safeconduct.disclosure.schemas import OpenedNote, RequestContents
@@ -30,6 +32,8 @@ from safeconduct.intake.models import RequestEvent, RequestStatus, SurrenderRequ
 from safeconduct.intake.policy import EventKind
 from safeconduct.security.sealing import FieldRef, Sealed
 from safeconduct.security.service import Keyring
+from safeconduct.treatment.models import TreatmentEvent
+from safeconduct.treatment.schemas import TreatmentNotes
 
 
 class HasId(Protocol):
@@ -40,6 +44,10 @@ class HasId(Protocol):
 class DisclosureDeniedError(PermissionError):
     """The caller may not open this field, whatever the purpose: its role does not allow
     it, or no auditor has approved its account in that role."""
+
+
+class NothingSealedError(LookupError):
+    """The record has nothing sealed in the field asked for (whether it has is plain)."""
 
 
 def field_of(record: HasId, column: str) -> FieldRef:
@@ -178,6 +186,38 @@ def reveal_request(
     )
     notes = [_opened_note(e, t.decode("utf-8")) for e, t in zip(written, texts, strict=True)]
     return RequestContents(**opened, notes=notes)
+
+
+def reveal_treatment_notes(
+    session: Session,
+    *,
+    keyring: Keyring,
+    audit: AuditLog,
+    who: Principal,
+    event: TreatmentEvent,
+    purpose: str,
+    reason: str,
+) -> TreatmentNotes:
+    """Open a treatment event's notes, audited as a read about its custody (so the person's
+    access log shows it). Medical notes, a death certificate's cause of death among them,
+    open to the medical role only; other notes to the roles that record the event's kind."""
+    if not may_open_notes(who.role, event.kind):
+        raise DisclosureDeniedError(f"{TREATMENT_NOTES.table}.{TREATMENT_NOTES.column}")
+    if event.notes is None:
+        _check_may_open(who, TREATMENT_NOTES)
+        raise NothingSealedError("the event has no notes")
+    [raw] = reveal_each(
+        session,
+        keyring=keyring,
+        audit=audit,
+        who=who,
+        field=TREATMENT_NOTES,
+        records=[event],
+        subject_id=event.custody_id,
+        purpose=purpose,
+        reason=reason,
+    )
+    return TreatmentNotes.model_validate_json(raw)
 
 
 def _opened_note(event: RequestEvent, text: str) -> OpenedNote:

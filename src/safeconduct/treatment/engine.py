@@ -13,9 +13,12 @@ of the marks on custodies whose every event is on or before the day)."""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, reduce
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -99,7 +102,7 @@ class Standing:
     custody_id: str
     person_id: str
     place: str
-    states: dict[str, DutyState]
+    states: Mapping[str, DutyState]
 
 
 def _const(text: str) -> ColumnElement[str]:
@@ -116,6 +119,16 @@ def _day(value: date) -> ColumnElement[date]:
 
 NO_DAY: ColumnElement[date] = cast(null(), Date)
 STATES = {s.value: s for s in DutyState}
+# A state as one letter, for the packed column (`unpack`); "-": the duty does not apply.
+LETTERS = {
+    DutyState.MET: "m",
+    DutyState.DUE: "d",
+    DutyState.OVERDUE: "o",
+    DutyState.ESCALATED: "e",
+    DutyState.NOT_APPLICABLE: "n",
+}
+BY_LETTER = {letter: state for state, letter in LETTERS.items()}
+ABSENT = "-"
 CODES = tuple(d.code for d in policy.duties())
 
 # --- the facts: what the events say of each duty, per custody ---
@@ -123,7 +136,7 @@ CODES = tuple(d.code for d in policy.duties())
 
 def _effective(cutoff: date | None, custody_id: ColumnElement[str] | None) -> Subquery:
     """The events in force (on the cutoff day, when given): not superseded by a correction,
-    and recorded in a role that may record their kind."""
+    recorded in a role that may record their kind, not before the custody began."""
     t, later = TreatmentEvent, aliased(TreatmentEvent)
     allowed = or_(
         *(
@@ -133,7 +146,12 @@ def _effective(cutoff: date | None, custody_id: ColumnElement[str] | None) -> Su
     )
     superseded = exists().where(later.supersedes_id == t.id)
     columns = [c for c in t.__table__.c if c.key != "notes"]
-    stmt = select(*columns).where(~superseded, allowed)
+    # Nothing before the custody began counts (a capture card dated before the capture).
+    stmt = (
+        select(*columns)
+        .join(Custody, Custody.id == t.custody_id)
+        .where(~superseded, allowed, t.occurred_on >= Custody.since)
+    )
     if cutoff is not None:
         stmt = stmt.where(t.occurred_on <= _day(cutoff))
     if custody_id is not None:
@@ -164,9 +182,10 @@ def _when(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnEl
 
 
 def _firsts(eff: Subquery) -> Subquery:
-    """One pass over the events: per custody, the last day each duty was met (by any event
-    of the meeting kind that passes its test; the state compares it with the start), the
-    latest trial set, and what death certificates say."""
+    """One pass over the events: per custody, the last day each duty was met (by an event
+    of the meeting kind that passes its test: since the custody began, which starts most
+    duties; against a transfer or a death, the state compares), the latest trial set, and
+    what death certificates say."""
     k = TreatmentKind
     certificate = eff.c.kind == k.DEATH_CERTIFICATE.value
     explains = and_(eff.c.cause_known == true(), eff.c.other_person_involved == false())
@@ -177,7 +196,7 @@ def _firsts(eff: Subquery) -> Subquery:
             *(
                 func.max(_when(_meets(d, eff), eff.c.occurred_on)).label(d.code)
                 for d in policy.duties()
-                if d.starts is not Start.TRIAL
+                if d.starts not in (Start.TRIAL, Start.SERIOUS_ILLNESS)
             ),
             func.max(_when(eff.c.kind == k.PROCEEDINGS.value, eff.c.trial_on)).label("trial"),
             func.max(_when(and_(certificate, explains), one)).label("explained"),
@@ -208,6 +227,24 @@ def _illness(eff: Subquery) -> Subquery:
     )
 
 
+def _illness_met(eff: Subquery, illness: Subquery) -> Subquery:
+    """The last day each duty of the seriously ill was met in the current illness."""
+    after = eff.c.occurred_on >= illness.c.start
+    return (
+        select(
+            eff.c.custody_id,
+            *(
+                func.max(_when(and_(_meets(d, eff), after), eff.c.occurred_on)).label(d.code)
+                for d in policy.duties()
+                if d.starts is Start.SERIOUS_ILLNESS
+            ),
+        )
+        .join(illness, illness.c.custody_id == eff.c.custody_id)
+        .group_by(eff.c.custody_id)
+        .subquery("illness_met")
+    )
+
+
 def _trial_met(duty: Duty, eff: Subquery) -> Subquery:
     """The last timely notice of each custody's latest trial (a notice belongs to its
     trial): proceedings are few, and a later trial is looked up by custody."""
@@ -234,6 +271,7 @@ def facts(
     eff = _effective(cutoff, custody_id)
     firsts = _firsts(eff)
     illness = _illness(eff)
+    ill_met = _illness_met(eff, illness)
     trial_duty = next(d for d in policy.duties() if d.starts is Start.TRIAL)
     trial_met = _trial_met(trial_duty, eff)
     columns: list[ColumnElement[Any]] = [firsts.c.custody_id]
@@ -243,18 +281,22 @@ def facts(
             start = illness.c.start
         elif duty.starts is Start.TRIAL:
             start = firsts.c.trial
-        met = trial_met.c.day if duty.starts is Start.TRIAL else firsts.c[duty.code]
+        if duty.starts is Start.TRIAL:
+            met = trial_met.c.day
+        elif duty.starts is Start.SERIOUS_ILLNESS:
+            met = ill_met.c[duty.code]
+        else:
+            met = firsts.c[duty.code]
         columns += [
             start.label(marks.start_column(duty.code)),
             met.label(marks.met_column(duty.code)),
         ]
     explained = and_(firsts.c.explained.is_not(None), firsts.c.unexplained.is_(None))
     columns.append(case((explained, true()), else_=false()).label(marks.EXPLAINED))
-    return select(*columns).select_from(
-        firsts.outerjoin(illness, illness.c.custody_id == firsts.c.custody_id).outerjoin(
-            trial_met, trial_met.c.custody_id == firsts.c.custody_id
-        )
-    )
+    joined = firsts.outerjoin(illness, illness.c.custody_id == firsts.c.custody_id)
+    joined = joined.outerjoin(ill_met, ill_met.c.custody_id == firsts.c.custody_id)
+    joined = joined.outerjoin(trial_met, trial_met.c.custody_id == firsts.c.custody_id)
+    return select(*columns).select_from(joined)
 
 
 # --- the custody's life on the day ---
@@ -298,24 +340,36 @@ def _held_on(today: date, *, exact: bool) -> ColumnElement[bool]:
 # --- states ---
 
 
+# Duties whose marks hold only what met them since their start: the state need not compare.
+MET_SINCE_START = frozenset({Start.CAPTURE, Start.SERIOUS_ILLNESS, Start.TRIAL})
+
+
 def _state(
-    duty: Duty, today: date, start: ColumnElement[date], met: ColumnElement[date]
+    duty: Duty,
+    today: date,
+    start: ColumnElement[date],
+    met: ColumnElement[date],
+    name: Callable[[DutyState], str],
 ) -> ColumnElement[str]:
-    """A duty's state from its start and the last day it was met (see `policy.Bounds`)."""
+    """A duty's state from its start and the last day it was met (see `policy.Bounds`).
+    Written short: SQLite evaluates it for every duty of 100,000 custodies."""
     bounds = policy.bounds(duty, today)
+    last = met if duty.starts in MET_SINCE_START else _when(met >= start, met)
     done: ColumnElement[bool]
     if duty.term is Term.DAYS_BEFORE:  # a notice belongs to its trial: met is met
-        done, anchor = met.is_not(None), start
-    else:  # only what happened since the start meets it
-        last = _when(met >= start, met)
+        done, anchor = last.is_not(None), start
+    else:
         done = last.is_not(None) if bounds.met_from is None else last >= _day(bounds.met_from)
         anchor = func.coalesce(last, start)
+    said = {state: _const(name(state)) for state in DutyState}
+    na = said[DutyState.NOT_APPLICABLE]
+    whens = [] if duty.starts is Start.CAPTURE else [(start.is_(None), na)]
     return case(
-        (start.is_(None), _const(DutyState.NOT_APPLICABLE)),
-        (done, _const(DutyState.MET)),
-        (anchor >= _day(bounds.due_from), _const(DutyState.DUE)),
-        (anchor >= _day(bounds.overdue_from), _const(DutyState.OVERDUE)),
-        else_=_const(DutyState.ESCALATED),
+        *whens,
+        (done, said[DutyState.MET]),
+        (anchor >= _day(bounds.due_from), said[DutyState.DUE]),
+        (anchor >= _day(bounds.overdue_from), said[DutyState.OVERDUE]),
+        else_=said[DutyState.ESCALATED],
     )
 
 
@@ -325,9 +379,10 @@ def _facts_on(today: date, exact: bool) -> FromClause:
     return marks.duty_marks
 
 
-def _standing_selects(today: date, terms: Terms, exact: bool) -> list[Select[Any]]:
+def _standing_selects(today: date, terms: Terms, exact: bool, packed: bool) -> list[Select[Any]]:
     """The custodies held on the day, and those who died by it, each with a column per
-    duty (NULL where the duty does not apply to a custody in that state)."""
+    duty (NULL where the duty does not apply to a custody in that state), or, `packed`, one
+    column of a letter per duty (`LETTERS`; "-" where it does not apply)."""
     c, f = Custody, _facts_on(today, exact)
     transfer = _events_by(CustodyEventKind.TRANSFER, today, "transfer")
     death = _events_by(CustodyEventKind.DEATH, today, "death")
@@ -341,13 +396,18 @@ def _standing_selects(today: date, terms: Terms, exact: bool) -> list[Select[Any
 
     def column(duty: Duty, living: bool) -> ColumnElement[str]:
         if (duty.starts in policy.AFTER_DEATH) == living:
-            return cast(null(), String).label(duty.code)
+            return literal_column(f"'{ABSENT}'", String) if packed else cast(null(), String)
         start = starts.get(duty.starts, f.c[marks.start_column(duty.code)])
-        return _state(duty, today, start, f.c[marks.met_column(duty.code)]).label(duty.code)
+        name = LETTERS.__getitem__ if packed else str
+        return _state(duty, today, start, f.c[marks.met_column(duty.code)], name)
 
     selects: list[Select[Any]] = []
     for living in (True, False):
-        cols = [column(d, living) for d in policy.duties(terms)]
+        every = [column(d, living) for d in policy.duties(terms)]
+        if packed:  # one short string per custody: 100,000 rows, not 1,200,000 values
+            cols = [reduce(operator.add, every).label("packed")]
+        else:
+            cols = [col.label(d.code) for col, d in zip(every, policy.duties(terms), strict=True)]
         base = c.__table__.outerjoin(f, f.c.custody_id == c.id)
         if living:
             base = base.outerjoin(transfer, transfer.c.custody_id == c.id)
@@ -376,13 +436,26 @@ def _fresh(session: Session, today: date) -> bool:
 
 
 def query(
-    session: Session, today: date, terms: Terms = DEFAULT_TERMS, *, exact: bool | None = None
+    session: Session,
+    today: date,
+    terms: Terms = DEFAULT_TERMS,
+    *,
+    exact: bool | None = None,
+    packed: bool = False,
 ) -> CompoundSelect[Any]:
     """Every custody held on the day or dead by it, with a column of each duty's state:
-    custody_id, person_id, place, then one column per duty code."""
+    custody_id, person_id, place, then one column per duty code (or `packed`)."""
     if exact is None:
         exact = not _fresh(session, today)
-    return union_all(*_standing_selects(today, terms, exact))
+    return union_all(*_standing_selects(today, terms, exact, packed))
+
+
+@cache
+def unpack(packed: str, codes: tuple[str, ...]) -> Mapping[str, DutyState]:
+    """{duty: state} from a packed column; the same few hundred mixes recur, so each is
+    decoded once and shared, read-only."""
+    found = {c: BY_LETTER[ch] for c, ch in zip(codes, packed, strict=True) if ch != ABSENT}
+    return MappingProxyType(found)
 
 
 def standings(
@@ -394,20 +467,12 @@ def standings(
     custody_id: str | None = None,
 ) -> list[Standing]:
     """Every duty's state for every custody held on `today` or dead by it, by custody."""
-    found = query(session, today, terms, exact=exact).subquery("standing")
+    found = query(session, today, terms, exact=exact, packed=True).subquery("standing")
     stmt = select(found).order_by(found.c.custody_id)
     if custody_id is not None:
         stmt = stmt.where(found.c.custody_id == custody_id)
-    codes = [d.code for d in policy.duties(terms)]
-    return [
-        Standing(
-            row[0],
-            row[1],
-            row[2],
-            {code: STATES[v] for code, v in zip(codes, row[3:], strict=True) if v is not None},
-        )
-        for row in session.execute(stmt)
-    ]
+    codes = tuple(d.code for d in policy.duties(terms))
+    return [Standing(r[0], r[1], r[2], unpack(r[3], codes)) for r in session.execute(stmt)]
 
 
 def states(
@@ -448,19 +513,16 @@ def counts(
 ) -> dict[tuple[str, str, DutyState], int]:
     """How many custodies are in each state of each duty, per place of internment:
     {(place, duty, state): count}, counted by the store."""
-    found = query(session, today, terms, exact=exact).cte("standing")
-    per_duty = [
-        select(
-            found.c.place,
-            _const(d.code).label("duty"),
-            found.c[d.code].label("state"),
-            func.count(),
-        )
-        .where(found.c[d.code].is_not(None))
-        .group_by(found.c.place, found.c[d.code])
-        for d in policy.duties(terms)
-    ]
-    return {(r[0], r[1], DutyState(r[2])): int(r[3]) for r in session.execute(union_all(*per_duty))}
+    found = query(session, today, terms, exact=exact, packed=True).subquery("standing")
+    stmt = select(found.c.place, found.c.packed, func.count()).group_by(
+        found.c.place, found.c.packed
+    )
+    codes = tuple(d.code for d in policy.duties(terms))
+    counted: dict[tuple[str, str, DutyState], int] = {}
+    for place, packed, n in session.execute(stmt):
+        for code, state in unpack(packed, codes).items():
+            counted[place, code, state] = counted.get((place, code, state), 0) + int(n)
+    return counted
 
 
 # --- keeping the marks ---

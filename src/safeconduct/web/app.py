@@ -28,6 +28,7 @@ from safeconduct.http.limits import BodySizeLimit
 from safeconduct.intake import api as intake_api
 from safeconduct.people import api as people_api
 from safeconduct.runtime import Runtime
+from safeconduct.treatment import api as treatment_api
 from safeconduct.web.ui import install_ui
 
 __all__ = ["ContainErrors", "create_app"]
@@ -125,6 +126,7 @@ def create_app(rt: Runtime) -> FastAPI:
         people_api.router,
         intake_api.router,
         custody_api.router,
+        treatment_api.router,
         disclosure_api.router,
         audit_api.router,
     ):

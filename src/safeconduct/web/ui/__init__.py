@@ -19,6 +19,7 @@ from safeconduct.web.ui import (
     routes_preferences,
     routes_registration,
     routes_requests,
+    routes_treatment,
 )
 from safeconduct.web.ui.errors import install_error_pages
 from safeconduct.web.ui.headers import SecurityHeaders
@@ -40,8 +41,10 @@ def install_ui(app: FastAPI) -> None:
         routes_accounts,
         routes_integrations,
         routes_preferences,
+        routes_treatment,
     ):
         app.include_router(module.router, include_in_schema=False)
+    routes_treatment.remember_terms(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_pages(app)
     app.add_middleware(SecurityHeaders)
