@@ -136,7 +136,8 @@ CODES = tuple(d.code for d in policy.duties())
 
 def _effective(cutoff: date | None, custody_id: ColumnElement[str] | None) -> Subquery:
     """The events in force (on the cutoff day, when given): not superseded by a correction,
-    recorded in a role that may record their kind, not before the custody began."""
+    and recorded in a role that may record their kind. (No join here: SQLite then could not
+    flatten it into the lookups by custody that `_illness` and `_trial_met` make.)"""
     t, later = TreatmentEvent, aliased(TreatmentEvent)
     allowed = or_(
         *(
@@ -146,12 +147,7 @@ def _effective(cutoff: date | None, custody_id: ColumnElement[str] | None) -> Su
     )
     superseded = exists().where(later.supersedes_id == t.id)
     columns = [c for c in t.__table__.c if c.key != "notes"]
-    # Nothing before the custody began counts (a capture card dated before the capture).
-    stmt = (
-        select(*columns)
-        .join(Custody, Custody.id == t.custody_id)
-        .where(~superseded, allowed, t.occurred_on >= Custody.since)
-    )
+    stmt = select(*columns).where(~superseded, allowed)
     if cutoff is not None:
         stmt = stmt.where(t.occurred_on <= _day(cutoff))
     if custody_id is not None:
@@ -182,10 +178,10 @@ def _when(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnEl
 
 
 def _firsts(eff: Subquery) -> Subquery:
-    """One pass over the events: per custody, the last day each duty was met (by an event
-    of the meeting kind that passes its test: since the custody began, which starts most
-    duties; against a transfer or a death, the state compares), the latest trial set, and
-    what death certificates say."""
+    """One pass over the events: per custody, the last day each duty was met (by any event
+    of the meeting kind that passes its test; `facts` keeps it only when on or after the
+    custody began, the state compares it with a transfer or a death), the latest trial set,
+    and what death certificates say."""
     k = TreatmentKind
     certificate = eff.c.kind == k.DEATH_CERTIFICATE.value
     explains = and_(eff.c.cause_known == true(), eff.c.other_person_involved == false())
@@ -281,10 +277,13 @@ def facts(
             start = illness.c.start
         elif duty.starts is Start.TRIAL:
             start = firsts.c.trial
+        met: ColumnElement[date]
         if duty.starts is Start.TRIAL:
             met = trial_met.c.day
         elif duty.starts is Start.SERIOUS_ILLNESS:
             met = ill_met.c[duty.code]
+        elif duty.starts is Start.CAPTURE:  # nothing before the custody began counts
+            met = _when(firsts.c[duty.code] >= Custody.since, firsts.c[duty.code])
         else:
             met = firsts.c[duty.code]
         columns += [
@@ -293,7 +292,8 @@ def facts(
         ]
     explained = and_(firsts.c.explained.is_not(None), firsts.c.unexplained.is_(None))
     columns.append(case((explained, true()), else_=false()).label(marks.EXPLAINED))
-    joined = firsts.outerjoin(illness, illness.c.custody_id == firsts.c.custody_id)
+    joined = firsts.join(Custody, Custody.id == firsts.c.custody_id)
+    joined = joined.outerjoin(illness, illness.c.custody_id == firsts.c.custody_id)
     joined = joined.outerjoin(ill_met, ill_met.c.custody_id == firsts.c.custody_id)
     joined = joined.outerjoin(trial_met, trial_met.c.custody_id == firsts.c.custody_id)
     return select(*columns).select_from(joined)
