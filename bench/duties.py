@@ -156,7 +156,8 @@ def disagreements(
     """States the marks give that the exact read, then the reference, do not."""
     kept = {(m.custody_id, d): s.value for m in marks for d, s in m.states.items()}
     read = {(r.custody_id, r.duty): r.state.value for r in exact}
-    sampled = {k: v for k, v in kept.items() if k[0] in {c for c, _d in ref}}
+    in_sample = {c for c, _d in ref}
+    sampled = {k: v for k, v in kept.items() if k[0] in in_sample}
     return len(set(kept.items()) ^ set(read.items())), len(set(sampled.items()) ^ set(ref.items()))
 
 
