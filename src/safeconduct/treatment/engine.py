@@ -129,7 +129,6 @@ LETTERS = {
 }
 BY_LETTER = {letter: state for state, letter in LETTERS.items()}
 ABSENT = "-"
-CODES = tuple(d.code for d in policy.duties())
 
 # --- the facts: what the events say of each duty, per custody ---
 
@@ -489,16 +488,15 @@ def states(
     """Each duty's state for each custody held on `today` (or dead by it, for the duties
     after death), by custody then duty; narrowed to a custody, a place, a duty or a state."""
     found = query(session, today, terms, exact=exact).subquery("standing")
-    codes = [d.code for d in policy.duties(terms) if duty is None or d.code == duty]
+    # (position after the three leading columns, code) of each duty asked for, in order
+    picked = [(at, d.code) for at, d in enumerate(policy.duties(terms)) if duty in (None, d.code)]
     stmt = select(found).order_by(found.c.custody_id)
     if custody_id is not None:
         stmt = stmt.where(found.c.custody_id == custody_id)
     if place is not None:
         stmt = stmt.where(found.c.place == place)
-    if duty is not None and state is not None and duty in codes:
+    if picked and duty is not None and state is not None:
         stmt = stmt.where(found.c[duty] == state.value)
-    every = [d.code for d in policy.duties(terms)]
-    picked = sorted((every.index(code), code) for code in codes)
     rows = []
     for r in session.execute(stmt):
         for at, code in picked:
