@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties clean
+.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties bench-exchange clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-intake: $(VENV)/.dev-installed
 ## bench-duties: every duty's state for 100,000 people from the marks, against the events and a per-person reference (ARGS="--db postgresql")
 bench-duties: $(VENV)/.dev-installed
 	$(BIN)/python bench/duties.py $(ARGS)
+
+## bench-exchange: build, check and approve a list of 1,000 from 100,000 people against an independent oracle and a per-person check (ARGS="--pg postgresql://postgres@127.0.0.1:5432/postgres")
+bench-exchange: $(VENV)/.dev-installed
+	$(BIN)/python bench/exchange.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

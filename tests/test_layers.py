@@ -30,6 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "disclosure",
             "tracing",
             "treatment",
+            "repatriation",
             "models",
             "migrate",
             "migrations",

@@ -28,6 +28,7 @@ from safeconduct.commands.common import cli_actor as _cli_actor
 from safeconduct.commands.common import runtime_for as _runtime
 from safeconduct.commands.common import settings_for as _settings
 from safeconduct.commands.duties import duties_app
+from safeconduct.commands.exchange import exchange_app
 from safeconduct.commands.receipts import receipt_app
 from safeconduct.commands.retention import retention_app
 from safeconduct.commands.roles import db_roles
@@ -59,6 +60,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(channels_app, name="channels")
 app.add_typer(receipt_app, name="receipt")
+app.add_typer(exchange_app, name="exchange")
 app.add_typer(retention_app, name="retention")
 app.add_typer(duties_app, name="duties")
 keys_app.command("rotate-channel")(keys_rotate_channel)

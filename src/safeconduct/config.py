@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     duty_death_days: int = Field(default=7, ge=1, le=90)
     duty_inquiry_days: int = Field(default=30, ge=1, le=365)
     duty_transfer_days: int = Field(default=7, ge=1, le=90)
+    # How many days before an exchange the verifier's private interview may be held and
+    # still count (guarantee 3: a wish heard long ago is not a wish).
+    exchange_window_days: int = Field(default=30, ge=1, le=180)
 
     def key_dir(self) -> Path:
         """Return the folder where demo mode keeps the keys it creates."""

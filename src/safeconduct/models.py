@@ -18,6 +18,15 @@ from safeconduct.db import Base
 from safeconduct.health.models import Heartbeat
 from safeconduct.intake.models import RequestEvent, SurrenderRequest
 from safeconduct.people.models import Person, PersonRevision, PersonSearchKey
+from safeconduct.repatriation.models import (
+    ExchangeEvent,
+    ExchangeList,
+    ExchangeListAuthor,
+    ExchangeListMember,
+    Invalidation,
+    StayPlanRecord,
+    WishRecord,
+)
 from safeconduct.security.models import DataKey
 from safeconduct.treatment.marks import duty_marks
 from safeconduct.treatment.models import TreatmentEvent
@@ -36,18 +45,25 @@ __all__ = [
     "Custody",
     "CustodyEvent",
     "DataKey",
+    "ExchangeEvent",
+    "ExchangeList",
+    "ExchangeListAuthor",
+    "ExchangeListMember",
     "Heartbeat",
     "Integration",
+    "Invalidation",
     "OutboxMessage",
     "Person",
     "PersonRevision",
     "PersonSearchKey",
     "RequestEvent",
+    "StayPlanRecord",
     "Submission",
     "SurrenderRequest",
     "Ticket",
     "TicketReply",
     "TreatmentEvent",
     "WebSession",
+    "WishRecord",
     "duty_marks",
 ]

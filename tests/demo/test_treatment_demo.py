@@ -15,6 +15,8 @@ from safeconduct.custody.models import Custody
 from safeconduct.demo import treatment as demo_treatment
 from safeconduct.demo.seed import seed
 from safeconduct.demo.timeline import Workload
+from safeconduct.repatriation import exchange
+from safeconduct.repatriation.models import WishRecord
 from safeconduct.runtime import Runtime
 from safeconduct.treatment import engine, policy
 from safeconduct.treatment.models import TreatmentEvent, TreatmentKind
@@ -35,6 +37,20 @@ def test_the_demo_treatment_shows_every_state_within_each_custody_life(
     _every_state_shows(rt)
     _every_event_within_its_custody_and_by_today(rt)
     _notes_are_sealed(rt, db_url)
+    _exchanges_show(rt)
+
+
+def _exchanges_show(rt: Runtime) -> None:
+    # Wishes heard and verified; one exchange's list approved, then invalidated by a change
+    # of mind naming the person; another a draft a colleague built, for a second officer.
+    with rt.sessions() as s:
+        heard = {r.source for r in s.scalars(select(WishRecord))}
+        events = exchange.events(s)
+        views = [exchange.view(s, event=e) for e in events]
+    assert heard == {"statement", "interview"}
+    assert [v.status.value for v in views] == ["invalidated", "draft"]
+    assert len(views[0].invalidations) == 1
+    assert views[1].members
 
 
 def _every_state_shows(rt: Runtime) -> None:

@@ -209,6 +209,8 @@ def world(rt: Runtime) -> dict[str, Any]:
     ids["integration_id"] = "00000000-0000-0000-0000-000000000000"
     # Nor any treatment event: whoever may correct or open one gets to its 422 or 404.
     ids["event_id"] = "00000000-0000-0000-0000-000000000000"
+    # Nor any wish record: whoever may open one gets to its 404.
+    ids["record_id"] = "00000000-0000-0000-0000-000000000000"
     return {"ids": ids, "credentials": credentials}
 
 
@@ -260,8 +262,9 @@ def test_gated_routes_wait_for_an_auditors_approval(rt: Runtime, world: dict[str
         for method in methods
     }
     # Circumstances and request reveals; the approvals list, approve and withdraw: each in
-    # the API and the UI. Treatment notes: in the API.
-    assert len(gated) == 11
+    # the API and the UI. Treatment notes: in the API. A wish record's sealed values: in
+    # the API and the UI.
+    assert len(gated) == 13
     wrong = []
     for role in (r for r in Role if needs_approval(r)):
         account, secret = add_account(

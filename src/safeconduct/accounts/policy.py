@@ -39,6 +39,23 @@ class Permission(StrEnum):
     # Sealed notes of a treatment event, of a kind one's role records; medical notes (a cause
     # of death among them) by the medical role only (`disclosure.policy.may_open_notes`).
     TREATMENT_NOTES_REVEAL = "treatment_notes:reveal"
+    # Repatriation wishes (guarantee 3). Statements are heard by welfare and the registrar;
+    # only the neutral verifier verifies. The exchange role never learns a wish: it sees
+    # whether a person is eligible and why not, in words that never name the wish.
+    WISH_RECORD = "wish:record"
+    WISH_VERIFY = "wish:verify"
+    WISH_READ = "wish:read"
+    # A wish record's sealed note; an interview's notes and risk reasons by the verifier only
+    # (`disclosure.policy.may_open_wish`).
+    WISH_NOTES_REVEAL = "wish_notes:reveal"
+    STAY_PLAN_WRITE = "stay_plan:write"  # Art. 118 plans of those who do not return
+    STAY_COUNT_READ = "stay_plan:count"  # how many stay, per plan: no names
+    EXCHANGE_MANAGE = "exchange:manage"  # events, the builder, adding and removing
+    EXCHANGE_APPROVE = "exchange:approve"  # four eyes: never one's own list
+    EXCHANGE_EXPORT = "exchange:export"
+    EXCHANGE_READ = "exchange:read"
+    # People on lists the verifier must hear before the exchange, and invalidations.
+    EXCHANGE_SCHEDULE = "exchange:schedule"
     ACCESS_LOG_READ = "access_log:read"
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
@@ -65,6 +82,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DUTY_READ,
             P.TREATMENT_READ,
             P.TREATMENT_NOTES_REVEAL,
+            P.WISH_RECORD,
+            P.WISH_READ,
+            P.WISH_NOTES_REVEAL,
+            P.STAY_COUNT_READ,
         }
     ),
     Role.MEDICAL: frozenset(
@@ -87,6 +108,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DUTY_READ,
             P.TREATMENT_READ,
             P.TREATMENT_NOTES_REVEAL,
+            P.WISH_RECORD,
+            P.WISH_READ,
+            P.WISH_NOTES_REVEAL,
+            P.STAY_PLAN_WRITE,
         }
     ),
     # The neutral delegate weighs the risk on return, which turns on how the person came
@@ -100,9 +125,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CIRCUMSTANCES_REVEAL,
             P.TREATMENT_WRITE,
             P.TREATMENT_NOTES_REVEAL,
+            P.WISH_VERIFY,
+            P.WISH_READ,
+            P.WISH_NOTES_REVEAL,
+            P.STAY_PLAN_WRITE,
+            P.EXCHANGE_SCHEDULE,
         }
     ),
-    Role.EXCHANGE: frozenset({P.SELF, P.PERSON_READ, P.CUSTODY_READ}),
+    Role.EXCHANGE: frozenset(
+        {
+            P.SELF,
+            P.PERSON_READ,
+            P.CUSTODY_READ,
+            P.EXCHANGE_MANAGE,
+            P.EXCHANGE_APPROVE,
+            P.EXCHANGE_EXPORT,
+            P.EXCHANGE_READ,
+        }
+    ),
     Role.TRACING: frozenset({P.SELF, P.PERSON_READ}),
     Role.AUDITOR: frozenset(
         {P.SELF, P.AUDIT_READ, P.AUDIT_VERIFY, P.ACCESS_LOG_READ, P.ACCOUNT_APPROVE, P.DUTY_READ}

@@ -32,6 +32,18 @@ class AuditAction(StrEnum):
     REQUEST_CONTENT_OPEN = "request_content:open"
     REQUEST_NOTES_OPEN = "request_notes:open"
     TREATMENT_NOTES_OPEN = "treatment_notes:open"  # a treatment event's sealed notes opened
+    WISH_STATEMENT = "wish:statement"  # a wish stated to welfare or the registrar
+    WISH_INTERVIEW = "wish:interview"  # the verifier's private interview
+    WISH_NOTES_OPEN = "wish_notes:open"  # a wish record's sealed note or reasons opened
+    STAY_PLAN = "stay_plan:record"  # an end-of-hostilities plan (Art. 118)
+    EXCHANGE_EVENT_CREATE = "exchange_event:create"
+    EXCHANGE_EVENT_RESCHEDULE = "exchange_event:reschedule"
+    EXCHANGE_BUILD = "exchange_list:build"  # the builder proposed people
+    EXCHANGE_ADD = "exchange_list:add"
+    EXCHANGE_REMOVE = "exchange_list:remove"
+    EXCHANGE_APPROVE = "exchange_list:approve"  # frozen and signed
+    EXCHANGE_INVALIDATE = "exchange_list:invalidate"
+    EXCHANGE_EXPORT = "exchange_list:export"
     KEYS_ROTATE = "keys:rotate"
     AUDIT_CHECKPOINT = "audit:checkpoint"
     AUDIT_EXPORT = "audit:export"
@@ -90,6 +102,20 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.REQUEST_NOTES_OPEN: "surrender_request",
     # About the custody, as the event's recording was: the person's access log lists it.
     A.TREATMENT_NOTES_OPEN: "custody",
+    # About the person: the wish is theirs, and their access log lists the reads.
+    A.WISH_STATEMENT: "person",
+    A.WISH_INTERVIEW: "person",
+    A.WISH_NOTES_OPEN: "person",
+    A.STAY_PLAN: "person",
+    A.EXCHANGE_EVENT_CREATE: "exchange_event",
+    A.EXCHANGE_EVENT_RESCHEDULE: "exchange_event",
+    A.EXCHANGE_BUILD: "exchange_list",
+    # About the person put on or taken off; the list is named in the purpose.
+    A.EXCHANGE_ADD: "person",
+    A.EXCHANGE_REMOVE: "person",
+    A.EXCHANGE_APPROVE: "exchange_list",
+    A.EXCHANGE_INVALIDATE: "exchange_list",
+    A.EXCHANGE_EXPORT: "exchange_list",
     A.KEYS_ROTATE: "data_keys",
     A.AUDIT_CHECKPOINT: "audit",
     A.AUDIT_EXPORT: "audit",

@@ -8,50 +8,17 @@ list this deployment publishes. Exit 0 valid, 1 not valid, 2 unreadable.
 from __future__ import annotations
 
 import sys
-import tempfile
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from safeconduct.channels.official import KEYS_PATH, inspect
-from safeconduct.commands.common import fail
-from safeconduct.config import Settings, SettingsError
-from safeconduct.security.statements import KeySetError, PublishedKey, read_key_set
+from safeconduct.channels.official import inspect
+from safeconduct.commands.common import fail, published_keys
 
 receipt_app = typer.Typer(help="Signed receipts and answers.", no_args_is_help=True)
 
-# A key list is a few hundred bytes; anything far larger is not one.
-MAX_KEY_LIST = 1024 * 1024
 MAX_STATEMENT = 1024 * 1024
-
-
-def _fetch_keys(url: str) -> list[PublishedKey]:
-    """Fetch the published list from a public face (its base URL or the list's own URL)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise KeySetError("--url must be an http or https address")
-    if not parts.path.endswith(".json"):
-        url = url.rstrip("/") + KEYS_PATH
-    try:
-        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 (scheme checked)
-            data = answer.read(MAX_KEY_LIST + 1)
-    except OSError as exc:
-        raise KeySetError(f"cannot fetch published keys: {type(exc).__name__}") from exc
-    if len(data) > MAX_KEY_LIST:
-        raise KeySetError("the published key list is too large")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "keys.json"
-        path.write_bytes(data)
-        return read_key_set(path)
-
-
-def _default_keys() -> Path:
-    """This deployment's published list, as the public face serves it."""
-    settings = Settings()
-    return settings.channel_keys_file or settings.key_dir() / "channel-keys.json"
 
 
 def _read_statement(file: str) -> str:
@@ -83,10 +50,7 @@ def verify(
     if keys is not None and url is not None:
         raise fail("give --keys or --url, not both")
     statement = _read_statement(file)
-    try:
-        published = _fetch_keys(url) if url is not None else read_key_set(keys or _default_keys())
-    except (KeySetError, SettingsError) as exc:
-        raise fail(str(exc)) from None
+    published = published_keys(keys, url)
     result = inspect(statement, published)
     if not result.ok or result.key is None or result.kind is None:
         typer.echo(f"NOT VALID: {result.problem}")

@@ -22,6 +22,7 @@ from safeconduct.db import new_id
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.people.service import get_or_raise as get_person_or_raise
 from safeconduct.people.service import person_owner
+from safeconduct.repatriation import guard as exchange_guard
 from safeconduct.security.sealing import FieldRef, Sealed
 from safeconduct.security.service import ErasedError, Keyring
 
@@ -275,6 +276,9 @@ def record_event(
         subject_id=custody.id,
         purpose=event_in.kind.value,
     )
+    # A death, an escape, a release or a transfer of someone on an approved exchange list
+    # invalidates it, in this transaction (guarantee 3).
+    exchange_guard.recheck(session, audit=audit, actor=actor, person_ids={person_id})
     return event
 
 

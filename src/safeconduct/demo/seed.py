@@ -18,6 +18,7 @@ from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor
 from safeconduct.demo.life import add_custody_life
+from safeconduct.demo.repatriation import add_repatriation
 from safeconduct.demo.synthetic import generate
 from safeconduct.demo.timeline import (
     DAY,
@@ -100,9 +101,9 @@ def seed(
     treatment: bool = False,
 ) -> SeedResult:
     """Run the bureau until `people` are registered (or its days run out), then their
-    custodies' lives and, with `treatment`, their treatment (`demo.treatment`: what the
-    `demo` command fills; off by default, for the tests that seed thousands); return the
-    truth."""
+    custodies' lives and, with `treatment`, their treatment and wishes (`demo.treatment`,
+    `demo.repatriation`: what the `demo` command fills; off by default, for the tests that
+    seed thousands); return the truth."""
     workload = workload or Workload()
     rng = random.Random(seed_value)  # noqa: S311 - synthetic data, not secrets
     per_day = workload.captures_per_day * 1.08
@@ -130,6 +131,7 @@ def seed(
         add_custody_life(rt, actor=recorder or worker.staff.system, seed_value=seed_value, end=end)
         if treatment:
             add_treatment(rt, seed_value=seed_value, end=end)
+            add_repatriation(rt, end=end)
         with rt.transaction() as session:
             rt.audit.checkpoint(session)  # a signed mark at the end of what was seeded
     return result

@@ -19,6 +19,8 @@ from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors
 from safeconduct.intake import service as intake_service
 from safeconduct.people import service as people_service
+from safeconduct.repatriation import service as wish_service
+from safeconduct.repatriation.schemas import WishSealedRead
 from safeconduct.treatment import service as treatment_service
 from safeconduct.treatment.schemas import TreatmentNotes
 
@@ -108,6 +110,36 @@ def reveal_treatment_notes(
         )
     except service.NothingSealedError:
         raise HTTPException(404, "the treatment event has no notes") from None
+
+
+@router.post(
+    "/wish-records/{record_id}/reveal", response_model=WishSealedRead, responses=REVEAL_ERRORS
+)
+def reveal_wish_record(
+    record_id: str,
+    body: RevealRequest,
+    db: DbSession,
+    rt: RuntimeDep,
+    who: Annotated[Principal, Depends(Requires(Permission.WISH_NOTES_REVEAL))],
+) -> WishSealedRead:
+    """Open a wish record's sealed values for a stated purpose; the read is audited. An
+    interview's notes and risk reasons open to the verifier alone; a statement's note to
+    welfare, the registrar and the verifier."""
+    record = wish_service.get_record(db, record_id=record_id)
+    if record is None:
+        raise HTTPException(404, "wish record not found")
+    try:
+        return service.reveal_wish_record(
+            db,
+            keyring=rt.keyring,
+            audit=rt.audit,
+            who=who,
+            record=record,
+            purpose=body.purpose.value,
+            reason=body.reason,
+        )
+    except service.NothingSealedError:  # pragma: no cover - every record seals a note
+        raise HTTPException(404, "the wish record has nothing sealed") from None
 
 
 @router.get(

@@ -67,7 +67,23 @@ TREATMENT_NOTES = SealedField(
     Permission.TREATMENT_NOTES_REVEAL,
     AuditAction.TREATMENT_NOTES_OPEN,
 )
-SEALED_FIELDS = (CIRCUMSTANCES, REQUEST_CONTACT, REQUEST_CONTENT, REQUEST_NOTES, TREATMENT_NOTES)
+# A wish record's note (a statement's, or the verifier's interview notes) and the reasons
+# of a risk on return: opened together, under one log entry about the person.
+WISH_NOTE = SealedField(
+    "wish_records", "note", Permission.WISH_NOTES_REVEAL, AuditAction.WISH_NOTES_OPEN
+)
+WISH_RISK = SealedField(
+    "wish_records", "risk_reasons", Permission.WISH_NOTES_REVEAL, AuditAction.WISH_NOTES_OPEN
+)
+SEALED_FIELDS = (
+    CIRCUMSTANCES,
+    REQUEST_CONTACT,
+    REQUEST_CONTENT,
+    REQUEST_NOTES,
+    TREATMENT_NOTES,
+    WISH_NOTE,
+    WISH_RISK,
+)
 # Permissions that open a sealed value of a person or a request.
 SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
 
@@ -122,6 +138,21 @@ def may_open_notes(role: Role, kind: str) -> bool:
     if known in MEDICAL_KINDS:
         return role is Role.MEDICAL
     return role in RECORDED_BY.get(known, frozenset())
+
+
+# Who hears statements of a wish, and so may read what was noted with one.
+STATEMENT_ROLES = frozenset({Role.WELFARE, Role.REGISTRAR})
+
+
+def may_open_wish(role: Role, source: str) -> bool:
+    """Tell whether a role may open a wish record's sealed values (a purpose is still
+    needed): an interview's notes and risk reasons by the verifier alone; a statement's note
+    by those who hear statements and by the verifier."""
+    if not may_open(role, WISH_NOTE):
+        return False
+    if source == "interview":
+        return role is Role.VERIFIER
+    return source == "statement" and (role in STATEMENT_ROLES or role is Role.VERIFIER)
 
 
 def check_purpose(purpose: str) -> Purpose:

@@ -21,15 +21,20 @@ from safeconduct.disclosure.policy import (
     REQUEST_NOTES,
     SEALED_FIELDS,
     TREATMENT_NOTES,
+    WISH_NOTE,
+    WISH_RISK,
     SealedField,
     may_open,
     may_open_notes,
+    may_open_wish,
     stated_purpose,
 )
 from safeconduct.disclosure.schemas import OpenedNote, RequestContents
 from safeconduct.intake import service as intake_service
 from safeconduct.intake.models import RequestEvent, RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import EventKind
+from safeconduct.repatriation.models import WishRecord
+from safeconduct.repatriation.schemas import WishSealedRead
 from safeconduct.security.sealing import FieldRef, Sealed
 from safeconduct.security.service import Keyring
 from safeconduct.treatment.models import TreatmentEvent
@@ -220,6 +225,40 @@ def reveal_treatment_notes(
     return TreatmentNotes.model_validate_json(raw)
 
 
+def reveal_wish_record(
+    session: Session,
+    *,
+    keyring: Keyring,
+    audit: AuditLog,
+    who: Principal,
+    record: WishRecord,
+    purpose: str,
+    reason: str,
+) -> WishSealedRead:
+    """Open a wish record's note and, for an interview, its risk reasons: one read, audited
+    about the person. An interview's sealed values open to the verifier alone."""
+    if not may_open_wish(who.role, record.source):
+        raise DisclosureDeniedError(f"{WISH_NOTE.table}.{WISH_NOTE.column}")
+    _check_may_open(who, WISH_NOTE)
+    if record.note is None and record.risk_reasons is None:
+        raise NothingSealedError("the record has nothing sealed")
+    stated = stated_purpose(purpose, reason)
+    audit.record(
+        session, actor=who.actor, tag=WISH_NOTE.tag, subject_id=record.person_id, purpose=stated
+    )
+    opened: dict[str, str | None] = {}
+    for field in (WISH_NOTE, WISH_RISK):
+        sealed = getattr(record, field.column)
+        if isinstance(sealed, Sealed):
+            raw = keyring.open(session, sealed=sealed, field=field_of(record, field.column))
+            opened[field.column] = raw.decode("utf-8")
+    if record.source == "interview":
+        return WishSealedRead(
+            interview_notes=opened.get("note"), risk_reasons=opened.get("risk_reasons")
+        )
+    return WishSealedRead(note=opened.get("note"))
+
+
 def _opened_note(event: RequestEvent, text: str) -> OpenedNote:
     status = None if event.status is None else RequestStatus(event.status)
     return OpenedNote(
@@ -235,4 +274,4 @@ def access_log(session: Session, *, person_id: str) -> list[AuditEntry]:
     """Who opened the sealed values of this person's custody records, newest first."""
     custody_ids = [c.id for c in custody_service.list_for_person(session, person_id=person_id)]
     reads = {field.tag for field in SEALED_FIELDS}
-    return entries_about(session, tags=reads, subject_ids=custody_ids)
+    return entries_about(session, tags=reads, subject_ids=[person_id, *custody_ids])

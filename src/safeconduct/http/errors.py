@@ -47,6 +47,12 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 GUARDED = errors(401, 403)
 
 
+def invalid(field: tuple[str | int, ...], message: str) -> RequestValidationError:
+    """A rule a service enforces, broken: the same 422 a schema error gives, naming the
+    field (never quoting what was typed)."""
+    return RequestValidationError([{"loc": field, "msg": message, "type": "value_error"}])
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -134,6 +140,24 @@ async def _disclosure_denied(_request: Request, _exc: Exception) -> JSONResponse
     return JSONResponse({"error": "http_error", "detail": "forbidden"}, status_code=403)
 
 
+class ConflictError(Exception):
+    """409: the change conflicts with the state of the records (each problem says which
+    record and why). Raised, so the request's transaction is rolled back."""
+
+    def __init__(self, detail: list[dict[str, Any]]) -> None:
+        super().__init__("conflict")
+        self.detail = detail
+
+
+def conflict_response(detail: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"error": "conflict", "detail": detail}, status_code=409)
+
+
+async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConflictError)
+    return conflict_response(exc.detail)
+
+
 # Domain errors that have one meaning wherever they are raised.
 DOMAIN_ERRORS: dict[type[Exception], int] = {
     PurposeError: 422,
@@ -149,4 +173,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PurposeError, _purpose_refused)
     app.add_exception_handler(ErasedError, _erased)
     app.add_exception_handler(DisclosureDeniedError, _disclosure_denied)
+    app.add_exception_handler(ConflictError, _conflict)
     app.add_exception_handler(Exception, _unexpected_error)

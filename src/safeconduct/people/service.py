@@ -230,3 +230,7 @@ def erase(
         subject_id=person.id,
         purpose=reason,
     )
+    # Imported here, as custody is above: an erased person is on no approved list.
+    from safeconduct.repatriation import guard
+
+    guard.recheck(session, audit=audit, actor=actor, person_ids={person.id})

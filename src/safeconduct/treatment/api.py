@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
 
 from safeconduct import clock
@@ -18,7 +17,7 @@ from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
-from safeconduct.http.errors import GUARDED, errors
+from safeconduct.http.errors import GUARDED, errors, invalid
 from safeconduct.schemas_common import check_event_date
 from safeconduct.treatment import engine, policy, reports, service
 from safeconduct.treatment.policy import DutyState
@@ -79,11 +78,6 @@ class DutyCounts(BaseModel):
     on: date
     place: str | None
     counts: list[DutyCount]
-
-
-def invalid(field: tuple[str | int, ...], message: str) -> RequestValidationError:
-    """A rule broken: the same 422 a schema error gives, naming the field."""
-    return RequestValidationError([{"loc": field, "msg": message, "type": "value_error"}])
 
 
 def _found(db: DbSession, custody_id: str) -> Custody:

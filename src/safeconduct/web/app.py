@@ -27,6 +27,8 @@ from safeconduct.http.errors import (
 from safeconduct.http.limits import BodySizeLimit
 from safeconduct.intake import api as intake_api
 from safeconduct.people import api as people_api
+from safeconduct.repatriation import api as repatriation_api
+from safeconduct.repatriation import api_exchange as exchange_api
 from safeconduct.runtime import Runtime
 from safeconduct.treatment import api as treatment_api
 from safeconduct.web.ui import install_ui
@@ -127,6 +129,8 @@ def create_app(rt: Runtime) -> FastAPI:
         intake_api.router,
         custody_api.router,
         treatment_api.router,
+        repatriation_api.router,
+        exchange_api.router,
         disclosure_api.router,
         audit_api.router,
     ):

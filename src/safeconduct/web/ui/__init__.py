@@ -14,10 +14,12 @@ from safeconduct.web.ui import (
     routes_audit,
     routes_auth,
     routes_custody,
+    routes_exchange,
     routes_integrations,
     routes_people,
     routes_preferences,
     routes_registration,
+    routes_repatriation,
     routes_requests,
     routes_treatment,
 )
@@ -42,9 +44,12 @@ def install_ui(app: FastAPI) -> None:
         routes_integrations,
         routes_preferences,
         routes_treatment,
+        routes_repatriation,
+        routes_exchange,
     ):
         app.include_router(module.router, include_in_schema=False)
     routes_treatment.remember_terms(app)
+    routes_repatriation.remember_window(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_pages(app)
     app.add_middleware(SecurityHeaders)
