@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from safeconduct.audit.actors import Actor
@@ -22,7 +22,7 @@ from safeconduct.audit.tags import AuditAction
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody, CustodyEventKind
 from safeconduct.custody.schemas import CustodyEventCreate
-from safeconduct.db import today
+from safeconduct.db import new_id, today
 from safeconduct.people.models import Person
 from safeconduct.repatriation import documents, guard, policy, standing
 from safeconduct.repatriation.models import (
@@ -215,17 +215,26 @@ def _put_on(
     position = _next_position(session, lst.id)
     added = [
         ExchangeListMember(
+            id=new_id(),
             list_id=lst.id,
             person_id=c.person_id,
             custody_id=c.custody_id,
             category=c.category.value,
             position=position + i,
             added_by=actor.name,
+            place=None,
+            removed_on=None,
+            removed_by=None,
+            removed_reason=None,
         )
         for i, c in enumerate(chosen)
     ]
-    session.add_all(added)
-    session.flush()
+    if added:
+        # One bulk INSERT, not the unit of work's bookkeeping for a thousand objects; the
+        # objects returned are the rows' values, not attached to the session.
+        columns = [c.key for c in ExchangeListMember.__table__.columns]
+        rows = [{k: getattr(m, k) for k in columns} for m in added]
+        session.execute(insert(ExchangeListMember), rows)
     return added
 
 
@@ -318,9 +327,15 @@ def _lock_people(session: Session, person_ids: list[str]) -> None:
     # on one of them either committed before (and is seen) or waits for this approval (and
     # then invalidates it). SQLite serialises every writer already.
     for chunk in standing.chunks(person_ids):
-        session.execute(select(Person.id).where(Person.id.in_(chunk)).with_for_update(read=True))
         session.execute(
-            select(Custody.id).where(Custody.person_id.in_(chunk)).with_for_update(read=True)
+            select(Person.id)
+            .where(standing.among(session, Person.id, chunk))
+            .with_for_update(read=True)
+        )
+        session.execute(
+            select(Custody.id)
+            .where(standing.among(session, Custody.person_id, chunk))
+            .with_for_update(read=True)
         )
 
 
@@ -328,7 +343,7 @@ def _identities(session: Session, on_list: list[ExchangeListMember]) -> list[dic
     people = {
         p.id: p
         for chunk in standing.chunks({m.person_id for m in on_list})
-        for p in session.scalars(select(Person).where(Person.id.in_(chunk)))
+        for p in session.scalars(select(Person).where(standing.among(session, Person.id, chunk)))
     }
     fields = documents.PERSON_FIELDS
     return [

@@ -258,7 +258,7 @@ def stay_counts(session: Session, *, on: date, window_days: int) -> list[StayCou
     plans: dict[str, str] = {}
     for chunk in standing.chunks(people):
         stmt = select(StayPlanRecord.person_id, StayPlanRecord.plan, StayPlanRecord.number).where(
-            StayPlanRecord.person_id.in_(chunk)
+            standing.among(session, StayPlanRecord.person_id, chunk)
         )
         latest: dict[str, tuple[int, str]] = {}
         for pid, plan, number in session.execute(stmt):
