@@ -48,6 +48,9 @@ from safeconduct.security.service import Keyring
 from safeconduct.security.signing import Signer
 
 EDITABLE = (ListStatus.DRAFT.value, ListStatus.INVALIDATED.value)
+# How many of the pool the builder weighs at a time: a list of a thousand is usually
+# filled from the first few thousand longest held.
+FIRST_CHUNK = 1000
 EXPORTABLE_EVENTS = (EventStatus.OPEN.value, EventStatus.COMPLETED.value)
 
 
@@ -194,8 +197,8 @@ def _first_candidates(
     found: list[policy.Candidate] = []
     got = dict.fromkeys(Category, 0)
     ordered = [pid for _, pid in sorted((since, pid) for pid, since in pool.items())]
-    for start in range(0, len(ordered), standing.CHUNK):
-        chunk = ordered[start : start + standing.CHUNK]
+    for start in range(0, len(ordered), FIRST_CHUNK):
+        chunk = ordered[start : start + FIRST_CHUNK]
         for candidate in _candidates(session, chunk, on=on, window_days=window_days):
             found.append(candidate)
             got[candidate.category] += 1

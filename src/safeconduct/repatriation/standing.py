@@ -110,7 +110,7 @@ def standings(session: Session, person_ids: Collection[str]) -> dict[str, Standi
 
 
 def verified_return_since(session: Session, day: date, *, window_days: int) -> dict[str, date]:
-    """Who may be eligible on `day`: present in custody, not erased, with a private
+    """Who may be eligible on `day`: present in custody, with a private
     interview that found a wish to return, held on or after `day - window_days`, and no
     later record of another wish. A superset of the eligible, read by index; the rules
     (`policy`) then decide on each. Each with the first day of the custody they are held
@@ -128,14 +128,12 @@ def verified_return_since(session: Session, day: date, *, window_days: int) -> d
     stmt = (
         select(WishRecord.person_id, func.max(Custody.since))
         .join(Custody, Custody.person_id == WishRecord.person_id)
-        .join(Person, Person.id == WishRecord.person_id)
         .where(
             WishRecord.source == WishSource.INTERVIEW.value,
             WishRecord.wish == Wish.RETURN.value,
             WishRecord.stated_on >= day - timedelta(days=window_days),
             WishRecord.without_witnesses.is_(True),
             Custody.status.in_([s.value for s in PRESENT]),
-            Person.erased_on.is_(None),
             ~otherwise,
         )
         .group_by(WishRecord.person_id)

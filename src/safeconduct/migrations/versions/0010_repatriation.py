@@ -105,7 +105,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("wish_records", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_wish_records_found", ["source", "wish", "stated_on"], unique=False
+            "ix_wish_records_found",
+            ["source", "wish", "stated_on", "without_witnesses", "person_id", "number"],
+            unique=False,
         )
         batch_op.create_index(batch_op.f("ix_wish_records_person_id"), ["person_id"], unique=False)
 
