@@ -19,7 +19,8 @@ def test_exchange_gets_a_friendly_403_on_the_audit_page(as_role: Callable[[str],
     page = as_role("exchange")
     page.goto("/people")  # a role logged in before starts on a blank page
     assert page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts() == [
-        "People"
+        "People",
+        "Exchanges",
     ]
     answer = page.goto("/audit")
     assert answer is not None
