@@ -24,7 +24,7 @@ from safeconduct.http.errors import (
     errors,
     invalid,
 )
-from safeconduct.repatriation import exchange, standing
+from safeconduct.repatriation import exchange
 from safeconduct.repatriation.documents import ExportFormat
 from safeconduct.repatriation.models import ExchangeEvent
 from safeconduct.repatriation.reasons import message
@@ -56,15 +56,8 @@ class ExportRequest(BaseModel):
 
 def problems(db: Session, exc: exchange.ListConflictError) -> list[dict[str, Any]]:
     """Each problem: the person (id and name) when one is concerned, the reason, a message."""
-    names = standing.names(db, {pid for pid, _ in exc.problems if pid is not None})
     return [
-        {
-            "person_id": pid,
-            "name": None if pid is None else names.get(pid),
-            "reason": reason,
-            "message": message(reason),
-        }
-        for pid, reason in exc.problems
+        {**p.model_dump(), "message": message(p.reason)} for p in exchange.named_problems(db, exc)
     ]
 
 

@@ -42,6 +42,7 @@ from safeconduct.repatriation.schemas import (
     ExchangeListRead,
     InvalidationRead,
     MemberRead,
+    Problem,
     ScheduleEntry,
 )
 from safeconduct.security.service import Keyring
@@ -61,6 +62,20 @@ class ListConflictError(Exception):
     def __init__(self, problems: list[tuple[str | None, str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(reason for _, reason in problems))
+
+    @classmethod
+    def naming(cls, found: dict[str, policy.Ineligible]) -> ListConflictError:
+        """A refusal naming each ineligible person and why, in a stable order."""
+        return cls([(pid, why.value) for pid, why in sorted(found.items())])
+
+
+def named_problems(session: Session, exc: ListConflictError) -> list[Problem]:
+    """A refusal's problems with each person's name, as the API and the UI show them."""
+    names = standing.names(session, {pid for pid, _ in exc.problems if pid is not None})
+    return [
+        Problem(person_id=pid, name=None if pid is None else names.get(pid), reason=reason)
+        for pid, reason in exc.problems
+    ]
 
 
 def _refuse(reason: str, person_id: str | None = None) -> ListConflictError:
@@ -112,8 +127,7 @@ def events(session: Session) -> list[ExchangeEvent]:
 
 
 def list_of(session: Session, event: ExchangeEvent) -> ExchangeList:
-    lst = session.scalars(select(ExchangeList).where(ExchangeList.event_id == event.id)).one()
-    return lst
+    return session.scalars(select(ExchangeList).where(ExchangeList.event_id == event.id)).one()
 
 
 def _locked(session: Session, event: ExchangeEvent, version: int | None = None) -> ExchangeList:
@@ -161,24 +175,26 @@ def _candidates(
     """The eligible among these people, with what the builder ranks them by."""
     found = standing.standings(session, person_ids)
     eligible = [
-        s
-        for s in found.values()
-        if policy.ineligible(s, on=on, window_days=window_days) is None
-        and s.custody_id is not None
-        and s.since is not None
+        s for s in found.values() if policy.ineligible(s, on=on, window_days=window_days) is None
     ]
-    ill = standing.seriously_ill(session, [s.custody_id for s in eligible if s.custody_id])
+    return _ranked(session, eligible)
+
+
+def _ranked(session: Session, eligible: list[policy.Standing]) -> list[policy.Candidate]:
+    """Eligible people (so each held in a custody) with their category and custody."""
+    held = [(s, s.custody_id, s.since) for s in eligible]
+    ill = standing.seriously_ill(session, [cid for _, cid, _ in held if cid is not None])
     ranks = standing.ranks(session, [s.person_id for s in eligible])
     return [
         policy.Candidate(
             person_id=s.person_id,
-            custody_id=s.custody_id,
-            category=policy.category_of(ranks.get(s.person_id), s.custody_id in ill),
-            seriously_ill=s.custody_id in ill,
-            since=s.since,
+            custody_id=cid,
+            category=policy.category_of(ranks.get(s.person_id), cid in ill),
+            seriously_ill=cid in ill,
+            since=since,
         )
-        for s in eligible
-        if s.custody_id is not None and s.since is not None
+        for s, cid, since in held
+        if cid is not None and since is not None
     ]
 
 
@@ -208,12 +224,7 @@ def _first_candidates(
 
 
 def _put_on(
-    session: Session,
-    *,
-    audit: AuditLog,
-    actor: Actor,
-    lst: ExchangeList,
-    chosen: list[policy.Candidate],
+    session: Session, *, actor: Actor, lst: ExchangeList, chosen: list[policy.Candidate]
 ) -> list[ExchangeListMember]:
     position = _next_position(session, lst.id)
     added = [
@@ -256,9 +267,7 @@ def build(
     pool = standing.verified_return_since(session, day, window_days=event.window_days)
     pool = {pid: since for pid, since in pool.items() if pid not in seen}
     candidates = _first_candidates(session, pool, left, on=day, window_days=event.window_days)
-    added = _put_on(
-        session, audit=audit, actor=actor, lst=lst, chosen=policy.proposal(candidates, left)
-    )
+    added = _put_on(session, actor=actor, lst=lst, chosen=policy.proposal(candidates, left))
     audit.record(
         session, actor=actor, tag=AuditAction.EXCHANGE_BUILD, subject_id=lst.id,
         purpose=f"{len(added)} proposed",
@@ -280,10 +289,10 @@ def add(
     why = policy.ineligible(found, on=today(), window_days=event.window_days)
     if why is not None:
         raise _refuse(why.value, person_id)
-    [candidate] = _candidates(session, [person_id], on=today(), window_days=event.window_days)
+    [candidate] = _ranked(session, [found])
     if _counts(on_list)[candidate.category] >= quotas(event)[candidate.category]:
         raise _refuse("quota_full", person_id)
-    [member] = _put_on(session, audit=audit, actor=actor, lst=lst, chosen=[candidate])
+    [member] = _put_on(session, actor=actor, lst=lst, chosen=[candidate])
     audit.record(
         session, actor=actor, tag=AuditAction.EXCHANGE_ADD, subject_id=person_id, purpose=lst.id
     )
@@ -382,7 +391,7 @@ def approve(
         raise _refuse("empty")
     found = guard.problems(session, event, on_list, frozen=False)
     if found:
-        raise ListConflictError([(pid, why.value) for pid, why in sorted(found.items())])
+        raise ListConflictError.naming(found)
     now = standing.standings(session, {m.person_id for m in on_list})
     for member in on_list:
         member.custody_id = now[member.person_id].custody_id or member.custody_id
@@ -446,7 +455,7 @@ def export(
             session.refresh(event, with_for_update=True)
             session.refresh(lst, with_for_update=True)
             guard.invalidate(session, audit=audit, actor=actor, lst=lst, found=found)
-            return ListConflictError([(pid, why.value) for pid, why in sorted(found.items())])
+            return ListConflictError.naming(found)
     signed = signed_of(lst)
     if signed is None:  # pragma: no cover - an approved list has its document
         return _refuse("not_approved")
@@ -532,11 +541,7 @@ def view(session: Session, *, event: ExchangeEvent) -> ExchangeListRead:
     on_list = guard.members(session, lst.id)
     frozen = lst.status != ListStatus.DRAFT.value
     found = guard.problems(session, event, on_list, frozen=frozen) if on_list else {}
-    stmt = select(Invalidation).where(
-        Invalidation.list_id == lst.id, Invalidation.approval == lst.approvals
-    )
-    invalid = list(session.scalars(stmt)) if lst.status == ListStatus.INVALIDATED.value else []
-    names = standing.names(session, {m.person_id for m in on_list} | {i.person_id for i in invalid})
+    names = standing.names(session, {m.person_id for m in on_list})
     return ExchangeListRead(
         event=event_read(event),
         status=ListStatus(lst.status),
@@ -555,17 +560,44 @@ def view(session: Session, *, event: ExchangeEvent) -> ExchangeListRead:
             )
             for m in on_list
         ],
-        invalidations=[
-            InvalidationRead(
-                person_id=i.person_id,
-                name=names.get(i.person_id, ""),
-                reason=policy.Ineligible(i.reason),
-                found_on=i.found_on,
-                approval=i.approval,
-            )
-            for i in invalid
-        ],
+        invalidations=invalidations(session, lst),
     )
+
+
+def invalidations(session: Session, lst: ExchangeList) -> list[InvalidationRead]:
+    """Whom an invalidated list names, and why, under its last approval; none otherwise."""
+    if lst.status != ListStatus.INVALIDATED.value:
+        return []
+    stmt = select(Invalidation).where(
+        Invalidation.list_id == lst.id, Invalidation.approval == lst.approvals
+    )
+    found = list(session.scalars(stmt))
+    names = standing.names(session, {i.person_id for i in found})
+    return [
+        InvalidationRead(
+            person_id=i.person_id,
+            name=names.get(i.person_id, ""),
+            reason=policy.Ineligible(i.reason),
+            found_on=i.found_on,
+            approval=i.approval,
+        )
+        for i in found
+    ]
+
+
+def notices(session: Session) -> list[tuple[ExchangeEvent, list[InvalidationRead]]]:
+    """The open exchanges whose list is invalidated, each with whom and why: for the
+    exchange and verifier roles, without checking every list's people again."""
+    stmt = (
+        select(ExchangeEvent, ExchangeList)
+        .join(ExchangeList, ExchangeList.event_id == ExchangeEvent.id)
+        .where(
+            ExchangeEvent.status == EventStatus.OPEN.value,
+            ExchangeList.status == ListStatus.INVALIDATED.value,
+        )
+        .order_by(ExchangeEvent.planned_on, ExchangeEvent.id)
+    )
+    return [(event, invalidations(session, lst)) for event, lst in session.execute(stmt)]
 
 
 def schedule(session: Session) -> list[ScheduleEntry]:

@@ -19,7 +19,7 @@ from safeconduct.custody.models import Custody
 from safeconduct.custody.service import InvalidFieldError
 from safeconduct.db import new_id
 from safeconduct.people.models import Person
-from safeconduct.people.service import person_owner
+from safeconduct.people.service import NotFoundError, person_owner
 from safeconduct.repatriation import guard, policy, standing
 from safeconduct.repatriation.models import (
     StayPlan,
@@ -37,7 +37,7 @@ from safeconduct.repatriation.schemas import (
 from safeconduct.security.sealing import FieldRef, Sealed
 from safeconduct.security.service import ErasedError, Keyring
 
-__all__ = ["InvalidFieldError", "PersonNotFoundError"]
+__all__ = ["InvalidFieldError", "NotFoundError"]
 
 TABLE = WishRecord.__tablename__
 # Every note and every risk's reasons seal to this one size, and every interview carries
@@ -46,16 +46,12 @@ TABLE = WishRecord.__tablename__
 NOTE_BYTES = 8192
 
 
-class PersonNotFoundError(LookupError):
-    """No such person."""
-
-
 def _locked_person(session: Session, person_id: str) -> Person:
     # The person row first, FOR UPDATE: wish numbers follow one another, and an approval
     # that locks its people FOR SHARE waits for this write or sees it (guard's lock order).
     person = session.get(Person, person_id, with_for_update=True)
     if person is None:
-        raise PersonNotFoundError(person_id)
+        raise NotFoundError(f"person {person_id} not found")
     if person.erased_on is not None:
         raise ErasedError("the person was erased")
     return person

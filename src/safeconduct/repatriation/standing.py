@@ -38,16 +38,6 @@ def chunks(ids: Collection[str]) -> Iterator[list[str]]:
         yield ordered[start : start + CHUNK]
 
 
-def heard_of(record: WishRecord) -> Heard:
-    return Heard(
-        record.number,
-        Wish(record.wish),
-        WishSource(record.source),
-        record.stated_on,
-        record.without_witnesses,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Custody:
     id: str

@@ -34,6 +34,7 @@ from safeconduct.repatriation.schemas import (
     ExchangeEventCreate,
     ExchangeListRead,
     InvalidationRead,
+    Problem,
     Reschedule,
 )
 from safeconduct.web.ui import i18n, render
@@ -48,15 +49,6 @@ Scheduled = Annotated[Principal, Depends(Requires(Permission.EXCHANGE_SCHEDULE))
 Field = Annotated[str, Form(max_length=200)]
 EventId = Annotated[str, Query(max_length=64)]
 SEARCH_SIZE = 10
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a change was refused: the person (when one is concerned) and the reason code."""
-
-    person_id: str | None
-    name: str | None
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -80,8 +72,7 @@ def _event(db: Session, event_id: str) -> ExchangeEvent:
 
 
 def _problems(db: Session, exc: exchange.ListConflictError) -> list[Problem]:
-    names = standing.names(db, {pid for pid, _ in exc.problems if pid is not None})
-    return [Problem(pid, names.get(pid) if pid else None, why) for pid, why in exc.problems]
+    return exchange.named_problems(db, exc)
 
 
 # --- the events ------------------------------------------------------------------------------
@@ -282,7 +273,7 @@ def remove(
     """Take a person off the list, for a reason from the fixed choice."""
     event = _event(db, event_id)
     if reason not in {r.value for r in RemovalReason}:
-        problems = [Problem(person_id, None, "no_reason")]
+        problems = [Problem(person_id=person_id, name=None, reason="no_reason")]
         return _builder(request, db, event, status_code=422, problems=problems)
     return _act(request, db, event, lambda: exchange.remove(
         db, audit=rt.audit, actor=who.actor, event=event, person_id=person_id,
@@ -443,13 +434,10 @@ def cancel(
 def schedule_page(request: Request, db: DbSession, _: Scheduled) -> Response:
     """Whom the verifier must hear before each exchange, between which days; and the lists
     invalidated since their approval, with whom and why."""
-    notices = []
-    for event in exchange.events(db):
-        if event.status != EventStatus.OPEN.value:
-            continue
-        view = exchange.view(db, event=event)
-        if view.invalidations:
-            notices.append((event, view.invalidations))
     return render.page(
-        request, db, "exchange_schedule.html", entries=exchange.schedule(db), notices=notices
+        request,
+        db,
+        "exchange_schedule.html",
+        entries=exchange.schedule(db),
+        notices=exchange.notices(db),
     )
