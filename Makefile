@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties bench-exchange clean
+.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties bench-exchange bench-bureau clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench-duties: $(VENV)/.dev-installed
 ## bench-exchange: build, check and approve a list of 1,000 from 100,000 people against an independent oracle and a per-person check (ARGS="--pg postgresql://postgres@127.0.0.1:5432/postgres")
 bench-exchange: $(VENV)/.dev-installed
 	$(BIN)/python bench/exchange.py $(ARGS)
+
+## bench-bureau: a CTA batch over 100,000 people and capture cards for 1,000, against bare baselines (ARGS="--db postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+bench-bureau: $(VENV)/.dev-installed
+	$(BIN)/python bench/bureau.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "tracing",
             "treatment",
             "repatriation",
+            "bureau",
             "models",
             "migrate",
             "migrations",

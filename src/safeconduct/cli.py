@@ -21,6 +21,7 @@ from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
+from safeconduct.commands.bureau import bureau_app
 from safeconduct.commands.channel_keys import keys_rotate_channel
 from safeconduct.commands.channels import channels_app
 from safeconduct.commands.common import DbOption, console
@@ -61,6 +62,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(channels_app, name="channels")
 app.add_typer(receipt_app, name="receipt")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(bureau_app, name="bureau")
 app.add_typer(retention_app, name="retention")
 app.add_typer(duties_app, name="duties")
 keys_app.command("rotate-channel")(keys_rotate_channel)

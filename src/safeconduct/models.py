@@ -2,6 +2,13 @@
 
 from safeconduct.accounts.models import Account, ApiToken, WebSession
 from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from safeconduct.bureau.models import (
+    CaptureCard,
+    CtaBatch,
+    CtaRecord,
+    DeathDocument,
+    Transmission,
+)
 from safeconduct.channels.models import (
     BotConversation,
     BotFragment,
@@ -40,11 +47,15 @@ __all__ = [
     "Base",
     "BotConversation",
     "BotFragment",
+    "CaptureCard",
     "ChannelDelivery",
     "ChannelLimit",
+    "CtaBatch",
+    "CtaRecord",
     "Custody",
     "CustodyEvent",
     "DataKey",
+    "DeathDocument",
     "ExchangeEvent",
     "ExchangeList",
     "ExchangeListAuthor",
@@ -62,6 +73,7 @@ __all__ = [
     "SurrenderRequest",
     "Ticket",
     "TicketReply",
+    "Transmission",
     "TreatmentEvent",
     "WebSession",
     "WishRecord",

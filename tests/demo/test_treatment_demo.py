@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from safeconduct.accounts.policy import Role
+from safeconduct.bureau.models import CaptureCard, CtaBatch, Transmission
 from safeconduct.custody.models import Custody
+from safeconduct.demo import bureau as demo_bureau
 from safeconduct.demo import treatment as demo_treatment
 from safeconduct.demo.seed import seed
 from safeconduct.demo.timeline import Workload
@@ -38,6 +40,7 @@ def test_the_demo_treatment_shows_every_state_within_each_custody_life(
     _every_event_within_its_custody_and_by_today(rt)
     _notes_are_sealed(rt, db_url)
     _exchanges_show(rt)
+    _cards_sent(rt)
 
 
 def _exchanges_show(rt: Runtime) -> None:
@@ -51,6 +54,21 @@ def _exchanges_show(rt: Runtime) -> None:
     assert [v.status.value for v in views] == ["invalidated", "draft"]
     assert len(views[0].invalidations) == 1
     assert views[1].members
+
+
+def _cards_sent(rt: Runtime) -> None:
+    # Capture cards issued for the people who came in last, most sent to the family: the
+    # transmission log names each by its card, and no batch to the CTA is made for the
+    # registrar to make the first one.
+    with rt.sessions() as s:
+        issued = set(s.scalars(select(CaptureCard.id)))
+        sent = list(s.scalars(select(Transmission)))
+        batches = s.scalar(select(func.count()).select_from(CtaBatch))
+    assert len(issued) == demo_bureau.CARDS
+    assert len(sent) == demo_bureau.CARDS - 2
+    assert {t.subject_id for t in sent} <= issued
+    assert {(t.output, t.recipient) for t in sent} == {("capture_card", "family")}
+    assert batches == 0
 
 
 def _every_state_shows(rt: Runtime) -> None:

@@ -211,6 +211,11 @@ def world(rt: Runtime) -> dict[str, Any]:
     ids["event_id"] = "00000000-0000-0000-0000-000000000000"
     # Nor any wish record: whoever may open one gets to its 404.
     ids["record_id"] = "00000000-0000-0000-0000-000000000000"
+    # Nor any death notice or certificate.
+    ids["document_id"] = "00000000-0000-0000-0000-000000000000"
+    # Nor any batch for the Central Tracing Agency.
+    ids["number"] = "1"
+    ids["dimension"] = "sex"
     return {"ids": ids, "credentials": credentials}
 
 

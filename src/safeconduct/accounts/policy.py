@@ -56,6 +56,13 @@ class Permission(StrEnum):
     EXCHANGE_READ = "exchange:read"
     # People on lists the verifier must hear before the exchange, and invalidations.
     EXCHANGE_SCHEDULE = "exchange:schedule"
+    # The bureau's outputs (GC III Arts. 70, 120, 122-123). Every one passes `bureau.gate`.
+    CAPTURE_CARD_ISSUE = "capture_card:issue"  # make, print and send capture cards
+    CTA_BATCH_SEND = "cta_batch:send"  # notifications to the Central Tracing Agency
+    DEATH_NOTICE_ISSUE = "death_notice:issue"  # notices to the family and the CTA: no cause
+    DEATH_CERTIFICATE_ISSUE = "death_certificate:issue"  # with the cause: medical staff
+    TRANSMISSION_READ = "transmission:read"  # what left, to whom, which day, its hash
+    STATISTICS_READ = "statistics:read"  # suppressed counts: no cell under five shown
     ACCESS_LOG_READ = "access_log:read"
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
@@ -86,6 +93,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WISH_READ,
             P.WISH_NOTES_REVEAL,
             P.STAY_COUNT_READ,
+            P.CAPTURE_CARD_ISSUE,
+            P.CTA_BATCH_SEND,
+            P.DEATH_NOTICE_ISSUE,
+            P.TRANSMISSION_READ,
+            P.STATISTICS_READ,
         }
     ),
     Role.MEDICAL: frozenset(
@@ -97,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DUTY_READ,
             P.TREATMENT_READ,
             P.TREATMENT_NOTES_REVEAL,
+            P.DEATH_CERTIFICATE_ISSUE,
         }
     ),
     Role.WELFARE: frozenset(
@@ -112,6 +125,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WISH_READ,
             P.WISH_NOTES_REVEAL,
             P.STAY_PLAN_WRITE,
+            P.STATISTICS_READ,
         }
     ),
     # The neutral delegate weighs the risk on return, which turns on how the person came
@@ -145,7 +159,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.TRACING: frozenset({P.SELF, P.PERSON_READ}),
     Role.AUDITOR: frozenset(
-        {P.SELF, P.AUDIT_READ, P.AUDIT_VERIFY, P.ACCESS_LOG_READ, P.ACCOUNT_APPROVE, P.DUTY_READ}
+        {
+            P.SELF,
+            P.AUDIT_READ,
+            P.AUDIT_VERIFY,
+            P.ACCESS_LOG_READ,
+            P.ACCOUNT_APPROVE,
+            P.DUTY_READ,
+            P.TRANSMISSION_READ,
+        }
     ),
     Role.ADMIN: frozenset({P.SELF, P.ACCOUNT_MANAGE}),
 }

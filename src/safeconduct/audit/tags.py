@@ -38,12 +38,21 @@ class AuditAction(StrEnum):
     STAY_PLAN = "stay_plan:record"  # an end-of-hostilities plan (Art. 118)
     EXCHANGE_EVENT_CREATE = "exchange_event:create"
     EXCHANGE_EVENT_RESCHEDULE = "exchange_event:reschedule"
+    EXCHANGE_EVENT_COMPLETE = "exchange_event:complete"  # the exchange took place
+    EXCHANGE_EVENT_CANCEL = "exchange_event:cancel"
     EXCHANGE_BUILD = "exchange_list:build"  # the builder proposed people
     EXCHANGE_ADD = "exchange_list:add"
     EXCHANGE_REMOVE = "exchange_list:remove"
     EXCHANGE_APPROVE = "exchange_list:approve"  # frozen and signed
+    EXCHANGE_REOPEN = "exchange_list:reopen"  # a draft again: it needs a new approval
     EXCHANGE_INVALIDATE = "exchange_list:invalidate"
     EXCHANGE_EXPORT = "exchange_list:export"
+    CAPTURE_CARD_ISSUE = "capture_card:issue"  # a new version of a person's card
+    FAMILY_OPEN = "family:open"  # family details opened for an output that must carry them
+    CTA_BATCH_MAKE = "cta_batch:make"  # numbered, hashed and signed
+    DEATH_DOCUMENT_ISSUE = "death_document:issue"
+    STATISTICS_EXPORT = "statistics:export"
+    TRANSMISSION = "transmission:send"  # an output left: the transmission log's entry
     KEYS_ROTATE = "keys:rotate"
     AUDIT_CHECKPOINT = "audit:checkpoint"
     AUDIT_EXPORT = "audit:export"
@@ -109,13 +118,22 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.STAY_PLAN: "person",
     A.EXCHANGE_EVENT_CREATE: "exchange_event",
     A.EXCHANGE_EVENT_RESCHEDULE: "exchange_event",
+    A.EXCHANGE_EVENT_COMPLETE: "exchange_event",
+    A.EXCHANGE_EVENT_CANCEL: "exchange_event",
     A.EXCHANGE_BUILD: "exchange_list",
     # About the person put on or taken off; the list is named in the purpose.
     A.EXCHANGE_ADD: "person",
     A.EXCHANGE_REMOVE: "person",
     A.EXCHANGE_APPROVE: "exchange_list",
+    A.EXCHANGE_REOPEN: "exchange_list",
     A.EXCHANGE_INVALIDATE: "exchange_list",
     A.EXCHANGE_EXPORT: "exchange_list",
+    A.CAPTURE_CARD_ISSUE: "person",
+    A.FAMILY_OPEN: "person",
+    A.CTA_BATCH_MAKE: "cta_batch",
+    A.DEATH_DOCUMENT_ISSUE: "person",
+    A.STATISTICS_EXPORT: "statistics",
+    A.TRANSMISSION: "transmission",
     A.KEYS_ROTATE: "data_keys",
     A.AUDIT_CHECKPOINT: "audit",
     A.AUDIT_EXPORT: "audit",

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from safeconduct.accounts import approvals, invitations, totp
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
-from safeconduct.audit.actors import Actor
+from safeconduct.audit.actors import Actor, account_actor
 from safeconduct.db import utcnow
 from safeconduct.disclosure.policy import needs_approval
 from safeconduct.runtime import Runtime
@@ -57,3 +59,11 @@ def create_demo_accounts(rt: Runtime) -> list[DemoAccount]:
             secret = totp.secret(session, keyring=rt.keyring, account=existing)
             made.append(DemoAccount(role.value, password, role, secret))
     return made
+
+
+def acting_as(session: Session, role: Role, fallback: str) -> Actor:
+    """The demo account of a role as an actor, or a stand-in id when it was not made."""
+    account = accounts.get_by_username(session, username=role.value)
+    if account is not None and account.role == role.value:
+        return account_actor(account.id, "demo:seed")
+    return account_actor(fallback, "session:demo")

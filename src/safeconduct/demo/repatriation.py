@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeconduct import clock
-from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
-from safeconduct.audit.actors import Actor, account_actor
+from safeconduct.audit.actors import account_actor
 from safeconduct.custody.models import Custody
+from safeconduct.demo.accounts import acting_as
 from safeconduct.people.models import Person
 from safeconduct.repatriation import exchange
 from safeconduct.repatriation import service as wishes
@@ -37,13 +37,6 @@ NOTES = (
 )
 # Of those asked: how often each wish is said. About one in ten does not want to return.
 SAID = ((Wish.RETURN, 0.80), (Wish.STAY, 0.11), (Wish.UNDECIDED, 0.09))
-
-
-def _actor(session: Session, role: Role, fallback: str) -> Actor:
-    account = accounts.get_by_username(session, username=role.value)
-    if account is not None and account.role == role.value:
-        return account_actor(account.id, "demo:seed")
-    return account_actor(fallback, "session:demo")
 
 
 def _held(session: Session) -> list[tuple[str, str, date]]:
@@ -71,8 +64,8 @@ def _day(rng: random.Random, since: date, today: date, within: int) -> date:
 
 
 def _hear(rt: Runtime, s: Session, people: list[tuple[str, str, date]], today: date) -> None:
-    welfare = _actor(s, Role.WELFARE, "demo-welfare-1")
-    verifier = _actor(s, Role.VERIFIER, "demo-verifier-1")
+    welfare = acting_as(s, Role.WELFARE, "demo-welfare-1")
+    verifier = acting_as(s, Role.VERIFIER, "demo-verifier-1")
     for pid, number, since in people:
         rng = random.Random(f"wish:{number}")  # noqa: S311 - synthetic data, not secrets
         if rng.random() > 0.7:
@@ -107,7 +100,7 @@ def _hear(rt: Runtime, s: Session, people: list[tuple[str, str, date]], today: d
 def _hear_again(rt: Runtime, s: Session, event: ExchangeEvent, today: date) -> None:
     """The verifier's schedule worked through: whoever on the list was heard too long before
     the exchange is heard again, in private, and still wants to go home."""
-    verifier = _actor(s, Role.VERIFIER, "demo-verifier-1")
+    verifier = acting_as(s, Role.VERIFIER, "demo-verifier-1")
     for member in exchange.view(s, event=event).members:
         if member.reason is not None and member.reason.value == "stale":
             heard = InterviewCreate(
@@ -122,7 +115,7 @@ def _hear_again(rt: Runtime, s: Session, event: ExchangeEvent, today: date) -> N
 
 def _exchanges(rt: Runtime, s: Session, today: date) -> None:
     colleague = account_actor("demo-exchange-2", "session:demo")
-    officer = _actor(s, Role.EXCHANGE, "demo-exchange-1")
+    officer = acting_as(s, Role.EXCHANGE, "demo-exchange-1")
     window = rt.settings.exchange_window_days
 
     def event(days: int, sick: int, officers: int, enlisted: int) -> ExchangeEvent:
@@ -142,7 +135,7 @@ def _exchanges(rt: Runtime, s: Session, today: date) -> None:
             s, audit=rt.audit, actor=officer, signer=rt.audit.signer, event=approved,
             version=approved.version,
         )  # fmt: skip
-        welfare = _actor(s, Role.WELFARE, "demo-welfare-1")
+        welfare = acting_as(s, Role.WELFARE, "demo-welfare-1")
         wishes.record_statement(
             s, keyring=rt.keyring, audit=rt.audit, actor=welfare, role=Role.WELFARE,
             person_id=built[-1].person_id,

@@ -17,6 +17,7 @@ from safeconduct.accounts import service as accounts
 from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor
+from safeconduct.demo.bureau import add_bureau
 from safeconduct.demo.life import add_custody_life
 from safeconduct.demo.repatriation import add_repatriation
 from safeconduct.demo.synthetic import generate
@@ -132,6 +133,7 @@ def seed(
         if treatment:
             add_treatment(rt, seed_value=seed_value, end=end)
             add_repatriation(rt, end=end)
+            add_bureau(rt)
         with rt.transaction() as session:
             rt.audit.checkpoint(session)  # a signed mark at the end of what was seeded
     return result

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.service import AuditLog, entries_about
+from safeconduct.audit.tags import AuditAction
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.custody.schemas import Circumstances
@@ -270,8 +271,13 @@ def _opened_note(event: RequestEvent, text: str) -> OpenedNote:
     )
 
 
+BUREAU_READS = frozenset({AuditAction.FAMILY_OPEN, AuditAction.DEATH_DOCUMENT_ISSUE})
+
+
 def access_log(session: Session, *, person_id: str) -> list[AuditEntry]:
     """Who opened the sealed values of this person's custody records, newest first."""
     custody_ids = [c.id for c in custody_service.list_for_person(session, person_id=person_id)]
-    reads = {field.tag for field in SEALED_FIELDS}
+    # And the sealed values the bureau's outputs open: family details for a capture card, a
+    # death's cause for a certificate.
+    reads = {field.tag for field in SEALED_FIELDS} | BUREAU_READS
     return entries_about(session, tags=reads, subject_ids=[person_id, *custody_ids])

@@ -33,6 +33,11 @@ FamilyAddress = Annotated[
     StringConstraints(strip_whitespace=True, max_length=300),
     AfterValidator(check_plain_text),
 ]
+# As long as their columns (`people.models.Person`): a longer value would pass here and fail
+# at the insert on PostgreSQL (SQLite stores it anyway).
+Rank = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+ServiceNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+PowerName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 # Why an identity changes: kept in the person's history (blanked on erasure), never audited.
 ChangeReason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)
@@ -65,10 +70,10 @@ class PersonBase(BaseModel):
     patronymic: ShortText | None = Field(default=None, description="Voluntary (GC III Art. 17).")
     date_of_birth: BirthDate | None = None
     place_of_birth: ShortText | None = Field(default=None, description="Voluntary.")
-    rank: ShortText | None = None
-    service_number: ShortText | None = None
+    rank: Rank | None = None
+    service_number: ServiceNumber | None = None
     sex: Sex = Sex.UNKNOWN
-    nationality: ShortText | None = Field(default=None, description="Power depended on.")
+    nationality: PowerName | None = Field(default=None, description="Power depended on.")
     name_original_script: ShortText | None = Field(default=None, description="Voluntary.")
 
 
@@ -89,10 +94,10 @@ class PersonUpdate(BaseModel):
     patronymic: ShortText | None = None
     date_of_birth: BirthDate | None = None
     place_of_birth: ShortText | None = None
-    rank: ShortText | None = None
-    service_number: ShortText | None = None
+    rank: Rank | None = None
+    service_number: ServiceNumber | None = None
     sex: Sex | None = None
-    nationality: ShortText | None = None
+    nationality: PowerName | None = None
     name_original_script: ShortText | None = None
     family: FamilyDetails | None = Field(
         default=None, description="Replaces the sealed family details; never returned."

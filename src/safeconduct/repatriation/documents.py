@@ -5,15 +5,15 @@ document, its SHA-256 and the signature, and can be checked offline.
 The document is `json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`
 as UTF-8; the signature is Ed25519 over exactly those bytes, so any Ed25519 library and the
 published key check it. Each export is a pure function of the signed envelope: `verify`
-renders it again and compares every byte, so a file changed anywhere fails."""
+renders it again and compares every byte, so a file changed anywhere fails. Every byte of
+them is written by the export gate (`bureau.gate`, Output.EXCHANGE_LIST), from records it
+admitted against the list's allow-list."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,10 +22,11 @@ from enum import StrEnum
 from importlib import resources
 from typing import Any
 
+from safeconduct.bureau import gate
+from safeconduct.bureau.gate import Output
 from safeconduct.repatriation.models import Category
 from safeconduct.repatriation.policy import CATEGORY_ORDER
 from safeconduct.security.signing import Signer, verify_signature
-from safeconduct.security.spreadsheet import cell
 from safeconduct.security.statements import PublishedKey
 
 FORMAT = "safeconduct-exchange-list/1"
@@ -58,8 +59,10 @@ MEDIA_TYPES = {
 }
 
 
-def canonical(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+def canonical(doc: Mapping[str, Any]) -> bytes:
+    """The document's canonical JSON (what is hashed and signed), through the gate: a
+    document with a field no exchange list carries is refused (gate.NotAllowedError)."""
+    return gate.canonical_json(gate.admit(Output.EXCHANGE_LIST, doc, at="document"))
 
 
 def _sort_key(person: Mapping[str, Any]) -> tuple[int, tuple[str, ...]]:
@@ -123,8 +126,9 @@ def sign(signer: Signer, doc: dict[str, Any]) -> Signed:
 
 
 def render(signed: Signed, fmt: ExportFormat) -> bytes:
+    """The export; gate.NotAllowedError if the document carries a field no list carries."""
     if fmt is ExportFormat.JSON:
-        return canonical(signed.envelope()) + b"\n"
+        return gate.canonical_json(_admitted(signed)) + b"\n"
     if fmt is ExportFormat.CSV:
         return _csv(signed)
     return _pdf(signed)
@@ -135,31 +139,39 @@ def file_name(signed: Signed, fmt: ExportFormat) -> str:
     return f"exchange-list-{signed.document['list_id']}-{signed.document['approval']}.{fmt}"
 
 
+def _admitted(signed: Signed) -> gate.Admitted:
+    return gate.admit(Output.EXCHANGE_LIST, signed.envelope())
+
+
 def _csv(signed: Signed) -> bytes:
-    doc = signed.document
-    out = io.StringIO()
-    out.write("# Safe Conduct exchange list, signed: safeconduct exchange verify FILE\n")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for person in doc["people"]:
-        writer.writerow([cell(person.get(c)) for c in CSV_COLUMNS])
-    out.write(f"# sha256: {signed.sha256}\n# key: {signed.key_id}\n")
-    out.write(f"# signature: {signed.signature}\n")
-    out.write(CSV_MARK + canonical(signed.envelope()).decode() + "\n")
-    return out.getvalue().encode("utf-8")
+    rows = [
+        gate.admit(Output.EXCHANGE_LIST, person, at="document.people")
+        for person in signed.document["people"]
+    ]
+    envelope = gate.canonical_json(_admitted(signed)).decode("utf-8")
+    text = gate.csv_text(
+        rows,
+        CSV_COLUMNS,
+        before=["# Safe Conduct exchange list, signed: safeconduct exchange verify FILE"],
+        after=[
+            f"# sha256: {signed.sha256}",
+            f"# key: {signed.key_id}",
+            f"# signature: {signed.signature}",
+            CSV_MARK + envelope,
+        ],
+        line_end="\n",
+    )
+    return text.encode("utf-8")
 
 
 def _pdf(signed: Signed) -> bytes:
-    # Imported here: the compiler is large, and only a PDF needs it.
-    import typst
-
+    admitted = _admitted(signed)
     source = resources.files("safeconduct.repatriation").joinpath("exchange_list.typ")
-    data = json.dumps(signed.envelope(), ensure_ascii=False)
-    pdf = typst.compile(source.read_bytes(), sys_inputs={"envelope": data})
-    assert isinstance(pdf, bytes)
-    # After %%EOF, as a PDF comment: readers ignore it, `verify` reads it.
-    trailer = json.dumps(signed.envelope(), sort_keys=True, separators=(",", ":"))
-    return pdf + b"\n" + PDF_MARK + trailer.encode("ascii") + b"\n"
+    pdf = gate.pdf(source, {"envelope": admitted})
+    # After %%EOF, as a PDF comment: readers ignore it, `verify` reads it. ASCII, so the
+    # trailer is plain bytes in a binary file.
+    trailer = gate.canonical_json(admitted, ascii_only=True)
+    return pdf + b"\n" + PDF_MARK + trailer + b"\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +220,11 @@ def verify(data: bytes, keys: Sequence[PublishedKey]) -> Check:
     key = next((k for k in keys if k.key_id == signed.key_id and k.use == "service"), None)
     if key is None:
         return Check(False, "signed with a key Safe Conduct never published", fmt)
-    body = canonical(signed.document)
+    try:
+        body = canonical(signed.document)
+    except (gate.NotAllowedError, RecursionError):
+        # A field no list of ours carries (or lists nested past reading): it was added.
+        return Check(False, "the document does not match its hash: it was altered", fmt)
     if hashlib.sha256(body).hexdigest() != signed.sha256:
         return Check(False, "the document does not match its hash: it was altered", fmt)
     if not verify_signature(key.public, signature, body):

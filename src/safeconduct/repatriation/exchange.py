@@ -332,6 +332,7 @@ def reopen(session: Session, *, audit: AuditLog, actor: Actor, event: ExchangeEv
     lst.status = ListStatus.DRAFT.value
     event.version += 1
     session.flush()
+    audit.record(session, actor=actor, tag=AuditAction.EXCHANGE_REOPEN, subject_id=lst.id)
 
 
 def _lock_people(session: Session, person_ids: list[str]) -> None:
@@ -506,6 +507,7 @@ def complete(
     event.status = EventStatus.COMPLETED.value
     event.version += 1
     session.flush()
+    audit.record(session, actor=actor, tag=AuditAction.EXCHANGE_EVENT_COMPLETE, subject_id=event.id)
     for member in on_list:
         custody = session.get(Custody, member.custody_id)
         if custody is None:  # pragma: no cover - the foreign key keeps it
@@ -528,6 +530,7 @@ def cancel(session: Session, *, audit: AuditLog, actor: Actor, event: ExchangeEv
     event.status = EventStatus.CANCELLED.value
     event.version += 1
     session.flush()
+    audit.record(session, actor=actor, tag=AuditAction.EXCHANGE_EVENT_CANCEL, subject_id=event.id)
 
 
 def event_read(event: ExchangeEvent) -> ExchangeEventRead:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from safeconduct.bureau import gate
+from safeconduct.bureau.gate import Output
 from safeconduct.tracing.dates import PartialDate, PartialDateError
 from safeconduct.tracing.matcher import Candidate, InquiryRow, RegistryRow
 
@@ -105,8 +107,12 @@ def read_inquiries(path: Path) -> list[InquiryRow]:
 
 
 def write_candidates(path: Path, candidates: list[Candidate]) -> None:
-    """Write candidates as ``inquiry_id,id,score`` with four-decimal scores."""
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(OUTPUT_COLUMNS)
-        writer.writerows((c.inquiry_id, c.id, f"{c.score:.4f}") for c in candidates)
+    """Write candidates as ``inquiry_id,id,score`` with four-decimal scores and CRLF line
+    ends, through the export gate (which also neutralises an id a spreadsheet would run)."""
+    rows = [
+        gate.admit(
+            Output.TRACE_MATCHES, {"inquiry_id": c.inquiry_id, "id": c.id, "score": float(c.score)}
+        )
+        for c in candidates
+    ]
+    path.write_text(gate.csv_text(rows, OUTPUT_COLUMNS), encoding="utf-8", newline="")

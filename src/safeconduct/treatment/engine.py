@@ -547,6 +547,17 @@ def refresh(session: Session, custody_id: str) -> None:
         session.execute(statement, {"custody_id": custody_id})
 
 
+def refresh_many(session: Session, custody_ids: Select[Any]) -> None:
+    """Make the duty marks of many custodies again in three statements, after a write that
+    touched them all (a batch sent to the CTA): lock them as `refresh` locks one, clear
+    their marks, make them again from their events."""
+    table = marks.duty_marks
+    inside: ColumnElement[bool] = Custody.id.in_(custody_ids)
+    session.execute(select(Custody.id).where(inside).with_for_update(key_share=True))
+    session.execute(delete(table).where(table.c.custody_id.in_(custody_ids)))
+    session.execute(insert(table).from_select(list(table.c.keys()), facts().where(inside)))
+
+
 def rebuild(session: Session) -> int:
     """Make every custody's duty marks again from the events; return how many custodies
     have marks."""

@@ -3,14 +3,13 @@ internment, for the protecting power. Counts only: no names, no ids, nothing sea
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
 
-from safeconduct.security.spreadsheet import cell
+from safeconduct.bureau import gate
+from safeconduct.bureau.gate import Output
 from safeconduct.treatment import engine, policy
 from safeconduct.treatment.policy import DEFAULT_TERMS, DutyState, Terms
 
@@ -45,11 +44,6 @@ def overdue(
 
 
 def overdue_csv(lines: list[OverdueLine]) -> str:
-    """The lines as CSV with a header row (RFC 4180 line ends)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(OVERDUE_COLUMNS)
-    for line in lines:
-        values = (line.place, line.duty, line.article, line.overdue, line.escalated)
-        writer.writerow(cell(v) for v in values)
-    return out.getvalue()
+    """The lines as CSV with a header row (RFC 4180 line ends), through the export gate."""
+    rows = [gate.admit(Output.OVERDUE_DUTIES, asdict(line)) for line in lines]
+    return gate.csv_text(rows, OVERDUE_COLUMNS)

@@ -14,6 +14,7 @@ from safeconduct import __version__
 from safeconduct.accounts import api as accounts_api
 from safeconduct.accounts import api_preferences
 from safeconduct.audit import api as audit_api
+from safeconduct.bureau import api_cards, api_cta, api_deaths, api_statistics, api_transmissions
 from safeconduct.custody import api as custody_api
 from safeconduct.disclosure import api as disclosure_api
 from safeconduct.health import api as health_api
@@ -131,6 +132,11 @@ def create_app(rt: Runtime) -> FastAPI:
         treatment_api.router,
         repatriation_api.router,
         exchange_api.router,
+        api_cards.router,
+        api_cta.router,
+        api_deaths.router,
+        api_statistics.router,
+        api_transmissions.router,
         disclosure_api.router,
         audit_api.router,
     ):

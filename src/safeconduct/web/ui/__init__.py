@@ -13,7 +13,10 @@ from safeconduct.web.ui import (
     routes_approvals,
     routes_audit,
     routes_auth,
+    routes_bureau_cards,
+    routes_bureau_cta,
     routes_custody,
+    routes_deaths,
     routes_exchange,
     routes_integrations,
     routes_people,
@@ -21,6 +24,8 @@ from safeconduct.web.ui import (
     routes_registration,
     routes_repatriation,
     routes_requests,
+    routes_statistics,
+    routes_transmissions,
     routes_treatment,
 )
 from safeconduct.web.ui.errors import install_error_pages
@@ -46,6 +51,11 @@ def install_ui(app: FastAPI) -> None:
         routes_treatment,
         routes_repatriation,
         routes_exchange,
+        routes_bureau_cards,
+        routes_bureau_cta,
+        routes_deaths,
+        routes_statistics,
+        routes_transmissions,
     ):
         app.include_router(module.router, include_in_schema=False)
     routes_treatment.remember_terms(app)

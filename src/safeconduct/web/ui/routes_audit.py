@@ -3,8 +3,6 @@ the address; the filtered entries as CSV; a button that verifies the whole chain
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -23,6 +21,9 @@ from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.schemas import AuditEntryRead
 from safeconduct.audit.service import EntryFilter
 from safeconduct.audit.tags import AuditAction
+from safeconduct.bureau import gate
+from safeconduct.bureau.gate import Output
+from safeconduct.bureau.models import DeathDocumentKind
 from safeconduct.channels.models import IntegrationKind, SubmissionKind
 from safeconduct.custody.models import CustodyEventKind
 from safeconduct.db import today
@@ -32,7 +33,6 @@ from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.intake.models import RequestStatus
 from safeconduct.intake.service import PROBE_STATES
 from safeconduct.schemas_common import Page
-from safeconduct.security.spreadsheet import cell
 from safeconduct.web.ui import render
 from safeconduct.web.ui.guard import csrf_form
 from safeconduct.web.ui.routes_people import actor_names
@@ -52,6 +52,9 @@ PURPOSE_CODES = frozenset(
         *(k.value for k in SubmissionKind),
         *(k.value for k in IntegrationKind),
         *PROBE_STATES,
+        # The bureau's outputs: what a card, a death document or a transmission was.
+        *(o.value for o in Output),
+        *(k.value for k in DeathDocumentKind),
     ]
 )
 CSV_HEADER = (
@@ -166,24 +169,24 @@ def audit_page(
 
 
 def _csv(rows: list[AuditEntry], names: dict[str, str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for e in rows:
-        writer.writerow(
-            cell(v)
-            for v in (
-                e.seq,
-                e.at[:10],
-                names.get(e.actor, e.actor),
-                e.credential,
-                e.action,
-                e.subject_type,
-                e.subject_id,
-                audit_service.purpose_code(e.purpose, PURPOSE_CODES),
-            )
+    # Through the export gate: ids and codes only, never a purpose's free text.
+    admitted = [
+        gate.admit(
+            Output.AUDIT_EXPORT,
+            {
+                "seq": e.seq,
+                "day": e.at[:10],
+                "actor": names.get(e.actor, e.actor),
+                "credential": e.credential,
+                "action": e.action,
+                "subject_type": e.subject_type,
+                "subject_id": e.subject_id,
+                "purpose_code": audit_service.purpose_code(e.purpose, PURPOSE_CODES),
+            },
         )
-    return out.getvalue()
+        for e in rows
+    ]
+    return gate.csv_text(admitted, CSV_HEADER)
 
 
 @router.get("/audit/export.csv")
