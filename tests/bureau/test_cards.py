@@ -43,7 +43,8 @@ from tests import factories
 NOW = datetime(2026, 3, 5, 9, tzinfo=UTC)
 TODAY = NOW.date()
 REGISTRAR = Actor("account:registrar", "test:credential")
-ARTIFACT = Path(__file__).parent / "artifacts" / "capture_card_ru.png"
+# Beside the browser tests' screenshots (test-artifacts/, not in the repository): look at it.
+ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "bureau" / "capture_card_ru.png"
 FAMILY = FamilyDetails(
     father_first_name="Іван",
     mother_maiden_name="Шевченко",
@@ -157,7 +158,7 @@ def test_a_cyrillic_name_is_on_the_card_in_cyrillic_and_latin(rt: Runtime, tmp_p
     assert image.startswith(b"\x89PNG")
     kept = tmp_path / "capture_card_ru.png"
     kept.write_bytes(image)
-    ARTIFACT.parent.mkdir(exist_ok=True)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(kept, ARTIFACT)
 
 

@@ -41,7 +41,10 @@ TODAY = NOW.date()
 DIED_ON = date(2026, 3, 14)
 REGISTRAR = factories.principal(Role.REGISTRAR, "registrar")
 MEDICAL = factories.principal(Role.MEDICAL, "medical")
-ARTIFACT = Path(__file__).parent / "artifacts" / "death_certificate_uk.png"
+# Beside the browser tests' screenshots (test-artifacts/, not in the repository): look at it.
+ARTIFACT = (
+    Path(__file__).resolve().parents[2] / "test-artifacts" / "bureau" / "death_certificate_uk.png"
+)
 NOTICE = DeathDocumentKind.NOTICE
 CERTIFICATE = DeathDocumentKind.CERTIFICATE
 
@@ -240,7 +243,7 @@ def test_a_certificate_holds_the_cause_and_its_opening_is_audited(rt: Runtime) -
         assert sorted(e.purpose or "" for e in s.scalars(stmt)) == ["certificate", "certificate"]
         keys = rt.audit_keys()
         assert audit_service.verify(s, keys[0], keys[1:]).ok
-    ARTIFACT.parent.mkdir(exist_ok=True)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     with rt.transaction() as s:
         row = deaths.get(s, document_id=certificate.id)
         assert row is not None
