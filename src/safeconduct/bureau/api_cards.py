@@ -6,18 +6,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from safeconduct.accounts.policy import Permission
-from safeconduct.accounts.schemas import Language
 from safeconduct.accounts.service import Principal
 from safeconduct.bureau import cards
+from safeconduct.bureau.api_common import (
+    CHANGES,
+    PDF,
+    LanguageQuery,
+    SendRequest,
+    pdf_response,
+)
 from safeconduct.bureau.cards_policy import InvalidRangeError
-from safeconduct.bureau.models import CaptureCard, Recipient
+from safeconduct.bureau.models import CaptureCard
+from safeconduct.bureau.schemas import TransmissionRead
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors, invalid
@@ -26,9 +33,6 @@ from safeconduct.security.service import ErasedError
 
 router = APIRouter(tags=["bureau"], responses=GUARDED)
 Issuer = Annotated[Principal, Depends(Requires(Permission.CAPTURE_CARD_ISSUE))]
-LanguageQuery = Annotated[Language, Query(description="the language of the captions")]
-PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
-CHANGES = errors(404, 409, 422)
 T = TypeVar("T")
 
 
@@ -41,25 +45,6 @@ class CardRead(BaseModel):
     person_id: str
     version: int
     issued_on: date
-
-
-class SendRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    recipient: Recipient
-    language: Language = Language.EN
-
-
-class SentRead(BaseModel):
-    """The transmission-log entry of a card sent."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    recipient: str
-    subject_id: str
-    sha256: str
-    sent_on: date
 
 
 def _checked(db: Session, person_id: str, call: Callable[[], T]) -> T:
@@ -77,17 +62,6 @@ def _checked(db: Session, person_id: str, call: Callable[[], T]) -> T:
         raise invalid(("body", *exc.field), exc.message) from None
 
 
-def _pdf(content: bytes, name: str) -> Response:
-    return Response(
-        content=content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 @router.post("/persons/{person_id}/capture-card", response_model=CardRead, responses=CHANGES)
 def issue(person_id: str, db: DbSession, rt: RuntimeDep, who: Issuer) -> CaptureCard:
     """Issue the person's card: version 1, or a new version when what it says changed
@@ -102,7 +76,7 @@ def issue(person_id: str, db: DbSession, rt: RuntimeDep, who: Issuer) -> Capture
     response_class=Response,
     responses={**PDF, **CHANGES},
 )
-def card_pdf(
+def cardpdf_response(
     person_id: str, db: DbSession, rt: RuntimeDep, who: Issuer, language: LanguageQuery
 ) -> Response:
     """The latest version as PDF (issued first if what it says changed), captions in the
@@ -111,23 +85,25 @@ def card_pdf(
         db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, person_id=person_id,
         language=language.value,
     ))  # fmt: skip
-    return _pdf(pdf, cards.file_name(card))
+    return pdf_response(pdf, cards.file_name(card))
 
 
 @router.post(
     "/persons/{person_id}/capture-card/send",
-    response_model=SentRead,
+    response_model=TransmissionRead,
     status_code=201,
     responses=CHANGES,
 )
-def send(person_id: str, body: SendRequest, db: DbSession, rt: RuntimeDep, who: Issuer) -> SentRead:
+def send(
+    person_id: str, body: SendRequest, db: DbSession, rt: RuntimeDep, who: Issuer
+) -> TransmissionRead:
     """Send the card to the family channel or the CTA: logged with the PDF's hash, and
     recorded as sent, which meets the Art. 70 duty."""
     row = _checked(db, person_id, lambda: cards.send(
         db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, person_id=person_id,
         recipient=body.recipient, language=body.language.value,
     ))  # fmt: skip
-    return SentRead.model_validate(row)
+    return TransmissionRead.model_validate(row)
 
 
 @router.get(
@@ -159,4 +135,4 @@ def batch(
         )
     except InvalidRangeError as exc:
         raise invalid(("query", exc.field), exc.message) from None
-    return _pdf(pdf, cards.BATCH_FILE)
+    return pdf_response(pdf, cards.BATCH_FILE)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
@@ -18,39 +18,23 @@ from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.schemas import Language
 from safeconduct.accounts.service import Principal
 from safeconduct.bureau import deaths
-from safeconduct.bureau.models import DeathDocument, DeathDocumentKind, Recipient
-from safeconduct.http.auth import Requires
+from safeconduct.bureau.api_common import (
+    CHANGES,
+    PDF,
+    LanguageQuery,
+    SendRequest,
+    pdf_response,
+)
+from safeconduct.bureau.models import DeathDocument, DeathDocumentKind
+from safeconduct.bureau.schemas import TransmissionRead
+from safeconduct.http.auth import Requires, RequiresAny
 from safeconduct.http.deps import DbSession, RuntimeDep
-from safeconduct.http.errors import GUARDED, errors, invalid
+from safeconduct.http.errors import GUARDED, invalid
 from safeconduct.people import service as people_service
 from safeconduct.security.service import ErasedError
 
 router = APIRouter(tags=["bureau"], responses=GUARDED)
 T = TypeVar("T")
-
-
-class RequiresAny(Requires):
-    """Any one of several permissions (a route serving both kinds of document, each
-    checked again against the document's own kind)."""
-
-    def __init__(self, *permissions: Permission) -> None:
-        super().__init__(permissions[0])
-        self.permissions = permissions
-
-    def __call__(self, request: Request, db: DbSession) -> Principal | None:
-        refused: HTTPException | None = None
-        for permission in self.permissions:
-            try:
-                return Requires(permission)(request, db)
-            except HTTPException as exc:
-                if exc.status_code != 403:
-                    raise
-                refused = exc
-        assert refused is not None
-        raise refused
-
-    def __repr__(self) -> str:
-        return f"RequiresAny{self.permissions}"
 
 
 Notifier = Annotated[Principal, Depends(Requires(Permission.DEATH_NOTICE_ISSUE))]
@@ -59,9 +43,6 @@ Either = Annotated[
     Principal,
     Depends(RequiresAny(Permission.DEATH_NOTICE_ISSUE, Permission.DEATH_CERTIFICATE_ISSUE)),
 ]
-LanguageQuery = Annotated[Language, Query(description="the language of the captions")]
-PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
-CHANGES = errors(404, 409, 422)
 
 
 class DeathDocumentRead(BaseModel):
@@ -73,26 +54,6 @@ class DeathDocumentRead(BaseModel):
     person_id: str
     kind: DeathDocumentKind
     issued_on: date
-
-
-class SendRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    recipient: Recipient
-    language: Language = Language.EN
-
-
-class SentRead(BaseModel):
-    """The transmission-log entry of a notice sent."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    output: str
-    recipient: str
-    subject_id: str
-    sha256: str
-    sent_on: date
 
 
 def checked(call: Callable[[], T], *, at: str = "body") -> T:
@@ -128,17 +89,6 @@ def document_for(db: Session, who: Principal, document_id: str) -> DeathDocument
     if document is None or not deaths.may(who, DeathDocumentKind(document.kind)):
         raise HTTPException(404, "death document not found")
     return document
-
-
-def pdf_response(content: bytes, name: str) -> Response:
-    return Response(
-        content=content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @router.post(
@@ -191,13 +141,13 @@ def document_pdf(
 
 @router.post(
     "/death-documents/{document_id}/send",
-    response_model=SentRead,
+    response_model=TransmissionRead,
     status_code=201,
     responses=CHANGES,
 )
 def send(
     document_id: str, body: SendRequest, db: DbSession, rt: RuntimeDep, who: Notifier
-) -> SentRead:
+) -> TransmissionRead:
     """Send a notice to the family or the CTA: logged with the PDF's hash, and recorded as
     a death notification, which meets the Arts. 120/122 duty."""
     document = document_for(db, who, document_id)
@@ -205,4 +155,4 @@ def send(
         db, keyring=rt.keyring, audit=rt.audit, who=who, document=document,
         recipient=body.recipient, language=body.language.value,
     ))  # fmt: skip
-    return SentRead.model_validate(row)
+    return TransmissionRead.model_validate(row)

@@ -27,11 +27,11 @@ from safeconduct.bureau import cards_policy as policy
 from safeconduct.bureau import gate, transmissions
 from safeconduct.bureau.gate import Output
 from safeconduct.bureau.models import CaptureCard, Recipient, Transmission
+from safeconduct.bureau.subjects import check_language, living_record
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody
 from safeconduct.db import new_id
 from safeconduct.people import family
-from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
 from safeconduct.security.service import ErasedError, Keyring
 from safeconduct.treatment import service as treatment_service
@@ -39,7 +39,6 @@ from safeconduct.treatment.models import TreatmentEvent, TreatmentKind
 from safeconduct.treatment.policy import RECORDED_BY
 from safeconduct.treatment.schemas import TreatmentEventCreate
 
-LANGUAGES = ("en", "ru", "uk")
 SENT_TO = frozenset({Recipient.FAMILY, Recipient.CTA})
 PURPOSE = "capture_card"
 TEMPLATE = "capture_card.typ"
@@ -90,19 +89,6 @@ def latest(session: Session, *, person_id: str) -> CaptureCard | None:
 def sent(session: Session, *, card: CaptureCard) -> list[Transmission]:
     """Where a version went, oldest first."""
     return transmissions.of_subject(session, subject_id=card.id)
-
-
-def _check_language(language: str) -> str:
-    if language not in LANGUAGES:
-        raise InvalidFieldError(("language",), "must be one of en, ru, uk")
-    return language
-
-
-def _person(session: Session, person_id: str) -> Person:
-    person = people_service.get_or_raise(session, person_id=person_id)
-    if person.erased_on is not None:
-        raise ErasedError("the person was erased")
-    return person
 
 
 def _custody(session: Session, person: Person) -> Custody:
@@ -209,7 +195,7 @@ def issue(
     """Make version 1, or a new version when what the card says changed since the latest;
     else return the latest. Refuse an erased person (ErasedError) and one never in custody
     (NotInCustodyError)."""
-    return _issue(session, keyring, audit, actor, _person(session, person_id)).card
+    return _issue(session, keyring, audit, actor, living_record(session, person_id)).card
 
 
 def _admitted(issued: Issued, language: str) -> gate.Admitted:
@@ -240,8 +226,8 @@ def _print(
     language: str,
     ppi: float | None,
 ) -> tuple[CaptureCard, bytes]:
-    _check_language(language)
-    issued = _issue(session, keyring, audit, actor, _person(session, person_id))
+    check_language(language)
+    issued = _issue(session, keyring, audit, actor, living_record(session, person_id))
     return issued.card, typeset([_admitted(issued, language)], ppi=ppi)
 
 
@@ -311,7 +297,7 @@ def send(
         subject_id=card.id,
         sha256=hashlib.sha256(pdf).hexdigest(),
     )
-    custody = _custody(session, _person(session, person_id))
+    custody = _custody(session, living_record(session, person_id))
     treatment_service.record_event(
         session,
         keyring=keyring,
@@ -377,7 +363,7 @@ def book(
 ) -> bytes:
     """The cards of these people, one a page, in the order given (each the latest version,
     issued first where what it says changed)."""
-    _check_language(language)
+    check_language(language)
     cards = [
         _admitted(_issue(session, keyring, audit, actor, person), language) for person in people
     ]

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from safeconduct.custody.models import CustodyEventKind, CustodyStatus
+from safeconduct.people.policy import IDENTITY_FIELDS
 
 FORMAT = "safeconduct-cta-batch/1"
 SCHEMA_FILE = "cta_batch_1.schema.json"
@@ -29,18 +30,7 @@ class RecordType(StrEnum):
 
 
 # What identifies the person: a change here is a correction, named field by field.
-IDENTITY_KEYS = (
-    "surname",
-    "given_names",
-    "patronymic",
-    "date_of_birth",
-    "place_of_birth",
-    "rank",
-    "service_number",
-    "sex",
-    "nationality",
-    "name_original_script",
-)
+IDENTITY_KEYS = IDENTITY_FIELDS
 FAMILY_KEYS = (
     "father_first_name",
     "mother_maiden_name",

@@ -29,18 +29,17 @@ from safeconduct.bureau import gate, transmissions
 from safeconduct.bureau.cards_policy import names
 from safeconduct.bureau.gate import Output
 from safeconduct.bureau.models import DeathDocument, DeathDocumentKind, Recipient, Transmission
+from safeconduct.bureau.subjects import check_language, living_record
 from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody, CustodyEvent, CustodyEventKind, CustodyStatus
 from safeconduct.db import new_id
-from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
 from safeconduct.security.sealing import FieldRef
-from safeconduct.security.service import ErasedError, Keyring
+from safeconduct.security.service import Keyring
 from safeconduct.treatment import service as treatment_service
 from safeconduct.treatment.models import TreatmentKind
 from safeconduct.treatment.schemas import TreatmentEventCreate
 
-LANGUAGES = ("en", "ru", "uk")
 SENT_TO = frozenset({Recipient.FAMILY, Recipient.CTA})
 TEMPLATE = "death_document.typ"
 FORMATS = {
@@ -130,19 +129,6 @@ def _check_may_open(who: Principal) -> None:
         raise DeathDocumentDeniedError("certificate: awaiting approval")
 
 
-def _check_language(language: str) -> str:
-    if language not in LANGUAGES:
-        raise InvalidFieldError(("language",), "must be one of en, ru, uk")
-    return language
-
-
-def _person(session: Session, person_id: str) -> Person:
-    person = people_service.get_or_raise(session, person_id=person_id)
-    if person.erased_on is not None:
-        raise ErasedError("the person was erased")
-    return person
-
-
 def death_of(session: Session, *, person_id: str) -> Death:
     """The custody the person died in and its death event, or NotDeceasedError."""
     deceased = [
@@ -173,7 +159,7 @@ def issue(
     Refuse a caller without the kind's permission (DeathDocumentDeniedError), an erased
     person (ErasedError) and one not deceased (NotDeceasedError)."""
     _check_may(who, kind)
-    person = _person(session, person_id)
+    person = living_record(session, person_id)
     death_of(session, person_id=person.id)
     document = DeathDocument(
         id=new_id(),
@@ -249,8 +235,8 @@ def _admitted(
 ) -> gate.Admitted:
     kind = DeathDocumentKind(document.kind)
     _check_may(who, kind)
-    _check_language(language)
-    person = _person(session, document.person_id)
+    check_language(language)
+    person = living_record(session, document.person_id)
     death = death_of(session, person_id=person.id)
     content = _content(person, death, document, language)
     if kind is DeathDocumentKind.CERTIFICATE:

@@ -21,6 +21,7 @@ from safeconduct.commands.common import (
     cli_actor,
     fail,
     published_keys,
+    read_limited,
     runtime_for,
     settings_for,
 )
@@ -96,19 +97,6 @@ def batch(
         typer.echo(f"wrote {folder / name}")
 
 
-def _read(path: Path, limit: int) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise fail(f"cannot read {path}: {type(exc).__name__}") from None
-    if len(data) > limit:
-        raise fail(f"cannot read {path}: larger than {limit} bytes")
-    if not data:
-        raise fail(f"cannot read {path}: it is empty")
-    return data
-
-
 @bureau_app.command("verify")
 def verify(
     file: Annotated[Path, typer.Argument(help="The batch's JSON file.")],
@@ -126,8 +114,8 @@ def verify(
     """Check a CTA batch against its detached signature and the published service key."""
     if keys is not None and url is not None:
         raise fail("give --keys or --url, not both")
-    data = _read(file, cta.MAX_FILE)
-    sig = _read(signature or file.with_name(file.name + ".sig"), MAX_SIGNATURE)
+    data = read_limited(str(file), cta.MAX_FILE)
+    sig = read_limited(str(signature or file.with_name(file.name + ".sig")), MAX_SIGNATURE)
     check = cta.verify(data, sig, published_keys(keys, url))
     if not check.ok or check.document is None or check.key is None:
         typer.echo(f"NOT VALID: {check.problem}")

@@ -3,6 +3,7 @@ and the published key list that the offline `verify` commands check against."""
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import urllib.parse
 import urllib.request
@@ -103,3 +104,21 @@ def published_keys(keys: Path | None, url: str | None) -> list[PublishedKey]:
         return fetch_keys(url) if url is not None else read_key_set(keys or default_keys())
     except (KeySetError, SettingsError) as exc:
         raise fail(str(exc)) from None
+
+
+def read_limited(file: str, limit: int) -> bytes:
+    """A file to check (`-`: standard input), at most `limit` bytes: a larger or empty one
+    is refused (exit 2) before anything parses it."""
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with Path(file).open("rb") as handle:
+                data = handle.read(limit + 1)
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {type(exc).__name__}") from None
+    if len(data) > limit:
+        raise fail(f"cannot read {file}: larger than {limit} bytes")
+    if not data:
+        raise fail(f"cannot read {file}: it is empty")
+    return data

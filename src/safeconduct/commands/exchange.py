@@ -8,35 +8,18 @@ valid, 1 not valid, 2 unreadable.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from safeconduct.commands.common import fail, published_keys
+from safeconduct.commands.common import fail, published_keys, read_limited
 from safeconduct.repatriation import documents
 
 exchange_app = typer.Typer(help="Exchange lists.", no_args_is_help=True)
 
 # An export is a few kilobytes per hundred people; the exporter refuses far larger ones.
 MAX_FILE = documents.MAX_EXPORT
-
-
-def _read_export(file: str) -> bytes:
-    try:
-        if file == "-":
-            data = sys.stdin.buffer.read(MAX_FILE + 1)
-        else:
-            with Path(file).open("rb") as handle:
-                data = handle.read(MAX_FILE + 1)
-    except OSError as exc:
-        raise fail(f"cannot read {file}: {type(exc).__name__}") from None
-    if len(data) > MAX_FILE:
-        raise fail(f"cannot read {file}: larger than {MAX_FILE} bytes, not an exchange list")
-    if not data:
-        raise fail(f"cannot read {file}: it is empty")
-    return data
 
 
 @exchange_app.command("verify")
@@ -52,7 +35,7 @@ def verify(
     """Check an exported exchange list against the published service key."""
     if keys is not None and url is not None:
         raise fail("give --keys or --url, not both")
-    data = _read_export(file)
+    data = read_limited(file, MAX_FILE)
     published = published_keys(keys, url)
     check = documents.verify(data, published)
     if not check.ok or check.signed is None or check.key is None or check.fmt is None:

@@ -89,6 +89,30 @@ class Requires:
         return f"Requires({self.permission})"
 
 
+class RequiresAny(Requires):
+    """Any one of several permissions (a route serving both kinds of document, each
+    checked again against the document's own kind)."""
+
+    def __init__(self, *permissions: Permission) -> None:
+        super().__init__(permissions[0])
+        self.permissions = permissions
+
+    def __call__(self, request: Request, db: DbSession) -> Principal | None:
+        refused: HTTPException | None = None
+        for permission in self.permissions:
+            try:
+                return Requires(permission)(request, db)
+            except HTTPException as exc:
+                if exc.status_code != 403:
+                    raise
+                refused = exc
+        assert refused is not None
+        raise refused
+
+    def __repr__(self) -> str:
+        return f"RequiresAny{self.permissions}"
+
+
 def caller(request: Request) -> Principal:
     """The principal a `Requires` dependency already established for this request."""
     principal = getattr(request.state, "principal", None)

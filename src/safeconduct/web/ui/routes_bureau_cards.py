@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, object_session
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
-from safeconduct.bureau import cards
+from safeconduct.bureau import cards, subjects
+from safeconduct.bureau.api_common import pdf_response
 from safeconduct.bureau.cards_policy import InvalidRangeError
 from safeconduct.bureau.models import CaptureCard, Recipient, Transmission
 from safeconduct.http.auth import Requires
@@ -52,7 +53,7 @@ def panel(person: Person) -> CardPanel:
 
 
 render.env.globals["card_panel"] = panel
-render.env.globals["card_languages"] = cards.LANGUAGES
+render.env.globals["card_languages"] = subjects.LANGUAGES
 render.env.globals["card_recipients"] = [r.value for r in (Recipient.FAMILY, Recipient.CTA)]
 
 
@@ -66,7 +67,7 @@ def _registered(db: Session, person_id: str) -> Person:
 
 
 def _language(value: str) -> str:
-    if value not in cards.LANGUAGES:
+    if value not in subjects.LANGUAGES:
         raise HTTPException(422, "language: en, ru or uk")
     return value
 
@@ -82,17 +83,6 @@ def _refused(exc: Exception) -> HTTPException:
         return HTTPException(409, "the person has no custody record")
     assert isinstance(exc, cards.InvalidFieldError)
     return HTTPException(422, ".".join(exc.field))
-
-
-def _pdf(content: bytes, name: str) -> Response:
-    return Response(
-        content=content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @router.post("/people/{person_id}/capture-card")
@@ -123,7 +113,7 @@ def print_card(
         )
     except (ErasedError, cards.NotInCustodyError, cards.InvalidFieldError) as exc:
         raise _refused(exc) from None
-    return _pdf(pdf, cards.file_name(card))
+    return pdf_response(pdf, cards.file_name(card))
 
 
 @router.post("/people/{person_id}/capture-card/send")
@@ -204,7 +194,7 @@ def batch(
             ("place", not place.strip()),
             ("since", first is None),
             ("until", last is None),
-            ("language", language not in cards.LANGUAGES),
+            ("language", language not in subjects.LANGUAGES),
         )
         if bad
     ]
@@ -223,4 +213,4 @@ def batch(
         )
     except InvalidRangeError as exc:
         return _batch_page(request, db, typed, [exc.field])
-    return _pdf(pdf, cards.BATCH_FILE)
+    return pdf_response(pdf, cards.BATCH_FILE)

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, object_session
 
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
-from safeconduct.bureau import deaths
-from safeconduct.bureau.api_deaths import RequiresAny, document_for, pdf_response
+from safeconduct.bureau import deaths, subjects
+from safeconduct.bureau.api_common import pdf_response
+from safeconduct.bureau.api_deaths import document_for
 from safeconduct.bureau.models import DeathDocument, DeathDocumentKind, Recipient, Transmission
-from safeconduct.http.auth import Requires
+from safeconduct.http.auth import Requires, RequiresAny
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
@@ -75,7 +76,7 @@ def panel(person: Person, can: Collection[str]) -> DeathPanel:
 
 
 render.env.globals["death_panel"] = panel
-render.env.globals["death_languages"] = deaths.LANGUAGES
+render.env.globals["death_languages"] = subjects.LANGUAGES
 render.env.globals["death_recipients"] = [r.value for r in (Recipient.FAMILY, Recipient.CTA)]
 
 
@@ -84,7 +85,7 @@ def _back(person_id: str) -> RedirectResponse:
 
 
 def _language(value: str) -> str:
-    if value not in deaths.LANGUAGES:
+    if value not in subjects.LANGUAGES:
         raise HTTPException(422, "language: en, ru or uk")
     return value
 
