@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from safeconduct import clock
 from safeconduct.accounts import sessions, tokens
 from safeconduct.accounts.policy import ROLE_PERMISSIONS, Permission, Role
+from safeconduct.audit.models import AuditEntry
+from safeconduct.audit.tags import AuditAction
 from safeconduct.bureau import cta
 from safeconduct.people import service as people_service
 from safeconduct.people.models import Person
@@ -97,6 +100,15 @@ def test_a_batch_is_made_listed_and_its_files_made_again(
         again = cta.files(s, keyring=rt.keyring, number=1)
     assert (again.json, again.csv, again.signature) == (body.content, table.content, sig.content)
     assert again.sha256 == batch["sha256"]
+    # Each file made again opened the people's sealed records: each download is audited,
+    # about the batch, naming the file's kind and nothing else.
+    with rt.transaction() as s:
+        logged = s.scalars(
+            select(AuditEntry.purpose)
+            .where(AuditEntry.action == AuditAction.CTA_BATCH_EXPORT.value)
+            .order_by(AuditEntry.seq)
+        ).all()
+    assert logged == ["json", "sig", "csv"]
 
 
 def test_nothing_to_send_is_said_and_no_batch_is_made(

@@ -50,6 +50,7 @@ class AuditAction(StrEnum):
     CAPTURE_CARD_ISSUE = "capture_card:issue"  # a new version of a person's card
     FAMILY_OPEN = "family:open"  # family details opened for an output that must carry them
     CTA_BATCH_MAKE = "cta_batch:make"  # numbered, hashed and signed
+    CTA_BATCH_EXPORT = "cta_batch:export"  # a past batch's file made again and downloaded
     DEATH_DOCUMENT_ISSUE = "death_document:issue"
     STATISTICS_EXPORT = "statistics:export"
     TRANSMISSION = "transmission:send"  # an output left: the transmission log's entry
@@ -131,6 +132,7 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.CAPTURE_CARD_ISSUE: "person",
     A.FAMILY_OPEN: "person",
     A.CTA_BATCH_MAKE: "cta_batch",
+    A.CTA_BATCH_EXPORT: "cta_batch",
     A.DEATH_DOCUMENT_ISSUE: "person",
     A.STATISTICS_EXPORT: "statistics",
     A.TRANSMISSION: "transmission",

@@ -79,15 +79,16 @@ Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
 FILE_ERRORS = errors(404, 409)
 
 
-def _file(db: DbSession, rt: RuntimeDep, number: int, kind: str) -> Response:
+def _file(db: DbSession, rt: RuntimeDep, who: Principal, number: int, kind: str) -> Response:
     """A batch's file made again, byte for byte; 409 when it holds a person erased since."""
     try:
-        files = cta.files(db, keyring=rt.keyring, number=number)
+        name, content = cta.download(
+            db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, number=number, kind=kind
+        )
     except cta.BatchNotFoundError:
         raise HTTPException(404, "CTA batch not found") from None
     except cta.BatchError as exc:
         raise HTTPException(409, str(exc)) from None
-    name, content = dict(zip(("json", "csv", "sig"), files.named(), strict=True))[kind]
     return Response(
         content=content,
         media_type=MEDIA_TYPES[kind],
@@ -103,9 +104,9 @@ def _file(db: DbSession, rt: RuntimeDep, number: int, kind: str) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}, **FILE_ERRORS},
 )
-def batch_json(number: Number, db: DbSession, rt: RuntimeDep, _: Sender) -> Response:
+def batch_json(number: Number, db: DbSession, rt: RuntimeDep, who: Sender) -> Response:
     """The batch's signed document (cta-batch-N.json), as sent."""
-    return _file(db, rt, number, "json")
+    return _file(db, rt, who, number, "json")
 
 
 @router.get(
@@ -113,9 +114,9 @@ def batch_json(number: Number, db: DbSession, rt: RuntimeDep, _: Sender) -> Resp
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **FILE_ERRORS},
 )
-def batch_csv(number: Number, db: DbSession, rt: RuntimeDep, _: Sender) -> Response:
+def batch_csv(number: Number, db: DbSession, rt: RuntimeDep, who: Sender) -> Response:
     """The batch's records as CSV (cta-batch-N.csv), every cell formula-neutralised."""
-    return _file(db, rt, number, "csv")
+    return _file(db, rt, who, number, "csv")
 
 
 @router.get(
@@ -123,7 +124,7 @@ def batch_csv(number: Number, db: DbSession, rt: RuntimeDep, _: Sender) -> Respo
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}, **FILE_ERRORS},
 )
-def batch_signature(number: Number, db: DbSession, rt: RuntimeDep, _: Sender) -> Response:
+def batch_signature(number: Number, db: DbSession, rt: RuntimeDep, who: Sender) -> Response:
     """The detached signature of the JSON (cta-batch-N.json.sig): algorithm, key id,
     SHA-256 and the Ed25519 signature, checked with the published service key."""
-    return _file(db, rt, number, "sig")
+    return _file(db, rt, who, number, "sig")

@@ -417,6 +417,27 @@ def get(session: Session, *, number: int) -> CtaBatch | None:
     return session.scalars(select(CtaBatch).where(CtaBatch.number == number)).first()
 
 
+FILE_KINDS = ("json", "csv", "sig")
+
+
+def download(
+    session: Session, *, keyring: Keyring, audit: AuditLog, actor: Actor, number: int, kind: str
+) -> tuple[str, bytes]:
+    """One of a past batch's files (`json`, `csv` or `sig`), made again: the records it
+    opens hold family details, so each download is audited, about the batch."""
+    made = files(session, keyring=keyring, number=number)
+    name, content = dict(zip(FILE_KINDS, made.named(), strict=True))[kind]
+    batch = get(session, number=number)
+    audit.record(
+        session,
+        actor=actor,
+        tag=AuditAction.CTA_BATCH_EXPORT,
+        subject_id=None if batch is None else batch.id,
+        purpose=kind,
+    )
+    return name, content
+
+
 def files(session: Session, *, keyring: Keyring, number: int) -> BatchFiles:
     """A past batch's files made again from its sealed records, byte for byte. A batch
     holding a person erased since cannot be: their record went with their key."""

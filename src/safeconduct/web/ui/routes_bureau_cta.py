@@ -63,10 +63,14 @@ def make_batch(request: Request, db: DbSession, rt: RuntimeDep, who: Sender) -> 
 Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _file(request: Request, db: DbSession, rt: RuntimeDep, number: int, kind: str) -> Response:
+def _file(
+    request: Request, db: DbSession, rt: RuntimeDep, who: Principal, number: int, kind: str
+) -> Response:
     """A batch's file made again, byte for byte."""
     try:
-        files = cta.files(db, keyring=rt.keyring, number=number)
+        name, content = cta.download(
+            db, keyring=rt.keyring, audit=rt.audit, actor=who.actor, number=number, kind=kind
+        )
     except cta.BatchNotFoundError:
         raise HTTPException(404, "CTA batch not found") from None
     except cta.BatchError:
@@ -74,7 +78,6 @@ def _file(request: Request, db: DbSession, rt: RuntimeDep, number: int, kind: st
             request, db, "bureau_cta.html", status_code=409, batches=cta.batches(db),
             made=None, nothing=False, problem="erased",
         )  # fmt: skip
-    name, content = dict(zip(("json", "csv", "sig"), files.named(), strict=True))[kind]
     return Response(
         content=content,
         media_type=MEDIA_TYPES[kind],
@@ -87,20 +90,20 @@ def _file(request: Request, db: DbSession, rt: RuntimeDep, number: int, kind: st
 
 @router.get("/bureau/cta/{number}.json")
 def batch_json(
-    request: Request, number: Number, db: DbSession, rt: RuntimeDep, _: Sender
+    request: Request, number: Number, db: DbSession, rt: RuntimeDep, who: Sender
 ) -> Response:
-    return _file(request, db, rt, number, "json")
+    return _file(request, db, rt, who, number, "json")
 
 
 @router.get("/bureau/cta/{number}.csv")
 def batch_csv(
-    request: Request, number: Number, db: DbSession, rt: RuntimeDep, _: Sender
+    request: Request, number: Number, db: DbSession, rt: RuntimeDep, who: Sender
 ) -> Response:
-    return _file(request, db, rt, number, "csv")
+    return _file(request, db, rt, who, number, "csv")
 
 
 @router.get("/bureau/cta/{number}.sig")
 def batch_signature(
-    request: Request, number: Number, db: DbSession, rt: RuntimeDep, _: Sender
+    request: Request, number: Number, db: DbSession, rt: RuntimeDep, who: Sender
 ) -> Response:
-    return _file(request, db, rt, number, "sig")
+    return _file(request, db, rt, who, number, "sig")
