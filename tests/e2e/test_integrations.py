@@ -22,7 +22,9 @@ NAME = "e2e-ivr"
 
 
 def _deliver(public: PublicServer, secret: str, key: str) -> int:
-    body = json.dumps({"contact": "@e2e-caller", "language": "en"}).encode()
+    # A body of its own per delivery: the same body signed in the same second is a replay
+    # (refused 409), whichever secret signed it, and two deliveries may fall in one second.
+    body = json.dumps({"contact": f"@e2e-caller-{key}", "language": "en"}).encode()
     stamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - the test's own loopback server
         public.url(f"/channels/webhook/{NAME}"),
