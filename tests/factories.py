@@ -6,6 +6,7 @@ from datetime import date
 
 import pyotp
 
+from safeconduct import clock
 from safeconduct.accounts import approvals, invitations, sessions, tokens, totp
 from safeconduct.accounts import service as accounts
 from safeconduct.accounts.models import Account, ApiToken
@@ -164,7 +165,8 @@ def mint_token(rt: Runtime, account: Account, secret: str) -> tuple[str, ApiToke
             audit=rt.audit,
             who=who,
             name=f"{account.username} token",
-            code=pyotp.TOTP(secret).now(),
+            # At the clock in force: a test on a ManualClock is checked against its time.
+            code=pyotp.TOTP(secret).at(clock.now()),
         )
 
 

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeconduct import clock
-from safeconduct.accounts import sessions, tokens
 from safeconduct.accounts.policy import ROLE_PERMISSIONS, Permission, Role
 from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.tags import AuditAction
@@ -24,7 +23,7 @@ from safeconduct.people.models import Person
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
 from tests.bureau import cta_helpers as h
-from tests.factories import ACTOR, PASSWORD, add_account, add_session
+from tests.factories import ACTOR, PASSWORD, add_account, add_token
 
 NOW = datetime(2027, 6, 1, 12, tzinfo=UTC)
 Bearer = Callable[[Role], dict[str, str]]
@@ -47,19 +46,12 @@ def client(rt: Runtime) -> TestClient:
 
 @pytest.fixture
 def bearer(rt: Runtime) -> Bearer:
+    """Bearer headers for one enrolled account per role, made once each."""
     made: dict[Role, dict[str, str]] = {}
 
     def headers(role: Role) -> dict[str, str]:
         if role not in made:
-            account, secret = add_account(rt, f"{role.value}-cta", role, enrolled=True)
-            cookie = add_session(rt, account)
-            with rt.transaction() as s:
-                who = sessions.resolve_session(s, token=cookie)
-                assert who is not None
-                token, _row = tokens.create(
-                    s, keyring=rt.keyring, audit=rt.audit, who=who, name="cta token",
-                    code=pyotp.TOTP(secret).at(clock.now()),
-                )  # fmt: skip
+            token, _row = add_token(rt, f"{role.value}-cta", role)
             made[role] = {"Authorization": f"Bearer {token}"}
         return made[role]
 

@@ -8,13 +8,11 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from safeconduct import clock
-from safeconduct.accounts import sessions, tokens
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.tags import AuditAction
@@ -23,7 +21,7 @@ from safeconduct.custody.schemas import SurrenderMode
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
 from tests import factories
-from tests.factories import add_account, add_session, session_headers
+from tests.factories import add_account, add_session, add_token, session_headers
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 Bearer = Callable[[Role], dict[str, str]]
@@ -43,23 +41,12 @@ def client(rt: Runtime) -> TestClient:
 
 @pytest.fixture
 def bearer(rt: Runtime) -> Bearer:
+    """Bearer headers for one enrolled account per role, made once each."""
     made: dict[Role, dict[str, str]] = {}
 
     def headers(role: Role) -> dict[str, str]:
         if role not in made:
-            account, secret = add_account(rt, f"{role.value}-stats", role, enrolled=True)
-            cookie = add_session(rt, account)
-            with rt.transaction() as s:
-                who = sessions.resolve_session(s, token=cookie)
-                assert who is not None
-                token, _row = tokens.create(
-                    s,
-                    keyring=rt.keyring,
-                    audit=rt.audit,
-                    who=who,
-                    name="statistics token",
-                    code=pyotp.TOTP(secret).at(clock.now()),
-                )
+            token, _row = add_token(rt, f"{role.value}-stats", role)
             made[role] = {"Authorization": f"Bearer {token}"}
         return made[role]
 

@@ -18,14 +18,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from safeconduct import clock
-from safeconduct.accounts import sessions, tokens
 from safeconduct.accounts.policy import Role
 from safeconduct.config import Settings
 from safeconduct.repatriation.models import Wish
@@ -33,7 +30,7 @@ from safeconduct.runtime import Runtime, create_demo_channel_keys, open_runtime
 from safeconduct.security.keys import FileKeyProvider
 from safeconduct.security.signing import create_signer
 from safeconduct.web.app import create_app
-from tests.factories import add_account, add_session
+from tests.factories import add_token
 from tests.repatriation.conftest import TODAY
 
 WISH_VALUES = frozenset(w.value for w in Wish)
@@ -64,19 +61,7 @@ REVEAL = {"purpose": "protection_assessment", "reason": "weighing the risk on re
 def headers_for(rt: Runtime, username: str, role: Role) -> dict[str, str]:
     """Bearer headers for a fresh enrolled (and, where needed, approved) account in a role,
     its token minted with the code at the clock in force."""
-    account, secret = add_account(rt, username, role, enrolled=True)
-    cookie = add_session(rt, account)
-    with rt.transaction() as s:
-        who = sessions.resolve_session(s, token=cookie)
-        assert who is not None
-        token, _row = tokens.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            who=who,
-            name=f"{username} token",
-            code=pyotp.TOTP(secret).at(clock.now()),
-        )
+    token, _row = add_token(rt, username, role)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -10,14 +10,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
-from safeconduct import clock
-from safeconduct.accounts import sessions, tokens
 from safeconduct.accounts.policy import ROLE_PERMISSIONS, Permission, Role
 from safeconduct.audit.models import AuditEntry
 from safeconduct.custody.models import CustodyEventKind
@@ -26,7 +23,7 @@ from safeconduct.runtime import Runtime
 from safeconduct.treatment import policy
 from safeconduct.treatment.models import TreatmentKind
 from safeconduct.web.app import create_app
-from tests.factories import add_account, add_session
+from tests.factories import add_token
 from tests.treatment.conftest import add_custody, end
 
 Bearer = Callable[[Role], dict[str, str]]
@@ -44,19 +41,7 @@ CERTIFICATE = {
 
 def _mint(rt: Runtime, username: str, role: Role, *, approved: bool = True) -> dict[str, str]:
     """An enrolled account's own API token, its code taken at the clock in force."""
-    account, secret = add_account(rt, username, role, enrolled=True, approved=approved)
-    cookie = add_session(rt, account)
-    with rt.transaction() as s:
-        who = sessions.resolve_session(s, token=cookie)
-        assert who is not None
-        token, _row = tokens.create(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            who=who,
-            name=f"{username} token",
-            code=pyotp.TOTP(secret).at(clock.now()),
-        )
+    token, _row = add_token(rt, username, role, approved=approved)
     return {"Authorization": f"Bearer {token}"}
 
 
