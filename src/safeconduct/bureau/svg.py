@@ -36,10 +36,12 @@ def axis_top(highest: int) -> int:
     return max(2, highest + highest % 2)
 
 
-def _axis(top: int, plot_h: float) -> list[str]:
+def grid(top: int, plot_h: float, plot_top: int = TOP) -> list[str]:
+    """The horizontal lines and ticks at 0, half and the top of the axis (also the
+    operator UI's charts, whose plot starts lower, under a legend)."""
     out = []
     for value in (0, top // 2, top):
-        y = TOP + plot_h - plot_h * value / top
+        y = plot_top + plot_h - plot_h * value / top
         out.append(
             f'<line class="chart-grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
         )
@@ -92,7 +94,7 @@ def bars(*, chart_id: str, title: str, description: str, bars: Sequence[Bar]) ->
         f'aria-labelledby="{ident}-title {ident}-desc">',
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(description)}</desc>',
-        *_axis(top, plot_h),
+        *grid(top, plot_h),
         *(_bar(bar, i, slot, top, plot_h) for i, bar in enumerate(bars)),
         "</svg>",
     ]

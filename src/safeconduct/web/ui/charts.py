@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from safeconduct.bureau.svg import axis_top, grid
+
+# The statistics' charts' frame (bureau.svg), the plot lower: a legend stands above it.
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 40, 44
 
@@ -28,32 +31,12 @@ class Bar:
         return sum(self.parts)
 
 
-def axis_top(highest: int) -> int:
-    """The value at the top of the axis: the highest bar, rounded up to an even number so
-    the middle tick is a whole number too (at least 2)."""
-    return max(2, highest + highest % 2)
-
-
 def _legend(series: Sequence[tuple[str, str]]) -> list[str]:
     out, x = [], LEFT
     for label, css in series:
         out.append(f'<rect class="{escape(css)}" x="{x}" y="10" width="14" height="14"/>')
         out.append(f'<text class="chart-legend" x="{x + 20}" y="22">{escape(label)}</text>')
         x += 20 + 9 * len(label) + 24
-    return out
-
-
-def _axis(top: int, plot_h: float) -> list[str]:
-    out = []
-    for value in (0, top // 2, top):
-        y = TOP + plot_h - plot_h * value / top
-        out.append(
-            f'<line class="chart-grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>'
-        )
-        out.append(
-            f'<text class="chart-tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{value}</text>"
-        )
     return out
 
 
@@ -103,7 +86,7 @@ def stacked_bars(
         f'<title id="{ident}-title">{escape(title)}</title>',
         f'<desc id="{ident}-desc">{escape(description)}</desc>',
         *_legend(series),
-        *_axis(top, plot_h),
+        *grid(top, plot_h, TOP),
         *(_bar(bar, i, slot, top, plot_h, classes) for i, bar in enumerate(bars)),
         "</svg>",
     ]
