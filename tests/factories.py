@@ -14,7 +14,7 @@ from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor
 from safeconduct.custody import service as custody_service
-from safeconduct.custody.models import Custody, CustodyEventKind
+from safeconduct.custody.models import Custody, CustodyEvent, CustodyEventKind
 from safeconduct.custody.schemas import (
     Circumstances,
     CustodyCreate,
@@ -83,21 +83,25 @@ def add_custody(
         )
 
 
+def add_custody_event(rt: Runtime, custody_id: str, event_in: CustodyEventCreate) -> CustodyEvent:
+    """Record a step in a custody's life through the service, in its own transaction."""
+    with rt.transaction() as s:
+        row = s.get(Custody, custody_id)
+        assert row is not None
+        return custody_service.record_event(
+            s, keyring=rt.keyring, audit=rt.audit, actor=ACTOR, custody=row, event_in=event_in
+        )
+
+
 def end_custody(rt: Runtime, custody: Custody) -> None:
     """Release the person from a custody, so that another may be opened for them."""
-    with rt.transaction() as s:
-        row = s.get(Custody, custody.id)
-        assert row is not None
-        custody_service.record_event(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=ACTOR,
-            custody=row,
-            event_in=CustodyEventCreate(
-                kind=CustodyEventKind.RELEASE, occurred_on=date(2026, 3, 2), reason="released"
-            ),
-        )
+    add_custody_event(
+        rt,
+        custody.id,
+        CustodyEventCreate(
+            kind=CustodyEventKind.RELEASE, occurred_on=date(2026, 3, 2), reason="released"
+        ),
+    )
 
 
 def add_request(

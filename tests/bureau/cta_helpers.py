@@ -23,7 +23,7 @@ from safeconduct.people.models import Person
 from safeconduct.people.schemas import FamilyDetails, PersonCreate
 from safeconduct.runtime import Runtime
 from safeconduct.security.statements import PublishedKey, read_key_set
-from tests.factories import ACTOR
+from tests.factories import ACTOR, add_custody_event
 
 
 def held(
@@ -76,19 +76,13 @@ def event(
     place: str | None = None,
     details: DeathDetails | None = None,
 ) -> None:
-    with rt.transaction() as s:
-        custody = s.get(Custody, custody_id)
-        assert custody is not None
-        custody_service.record_event(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=ACTOR,
-            custody=custody,
-            event_in=CustodyEventCreate(
-                kind=kind, occurred_on=on, reason="recorded", place=place, details=details
-            ),
-        )
+    add_custody_event(
+        rt,
+        custody_id,
+        CustodyEventCreate(
+            kind=kind, occurred_on=on, reason="recorded", place=place, details=details
+        ),
+    )
 
 
 def make(rt: Runtime) -> cta.BatchFiles | None:

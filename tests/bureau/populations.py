@@ -31,7 +31,7 @@ from safeconduct.accounts.policy import Role
 from safeconduct.bureau import cta
 from safeconduct.config import Settings
 from safeconduct.custody import service as custody_service
-from safeconduct.custody.models import Custody, CustodyEventKind
+from safeconduct.custody.models import CustodyEventKind
 from safeconduct.custody.schemas import (
     Circumstances,
     CustodyCreate,
@@ -50,7 +50,7 @@ from safeconduct.runtime import Runtime, create_demo_channel_keys, open_runtime
 from safeconduct.security.keys import FileKeyProvider
 from safeconduct.security.signing import create_signer
 from safeconduct.treatment.models import TreatmentKind
-from tests.factories import ACTOR
+from tests.factories import ACTOR, add_custody_event
 from tests.repatriation.conftest import approve, build, interview, new_event, statement
 from tests.treatment.conftest import record
 
@@ -512,12 +512,7 @@ def _fate(rt: Runtime, built: Built, i: int, spec: PersonSpec) -> None:
         )
     else:
         return
-    with rt.transaction() as s:
-        custody = s.get(Custody, built.custody_ids[i])
-        assert custody is not None
-        custody_service.record_event(
-            s, keyring=rt.keyring, audit=rt.audit, actor=ACTOR, custody=custody, event_in=event_in
-        )
+    add_custody_event(rt, built.custody_ids[i], event_in)
 
 
 def _first_cta_batch(rt: Runtime) -> None:

@@ -26,7 +26,6 @@ from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.tags import AuditAction
 from safeconduct.bureau import deaths, gate
 from safeconduct.bureau.models import DeathDocument, DeathDocumentKind, Recipient
-from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody, CustodyEventKind
 from safeconduct.custody.schemas import CustodyEventCreate, DeathDetails, SurrenderMode
 from safeconduct.people import service as people_service
@@ -80,22 +79,16 @@ def die(
     place: str | None = "hospital ward 3",
     cause: str | None = "pneumonia",
 ) -> None:
-    with rt.transaction() as s:
-        row = s.get(Custody, custody.id)
-        assert row is not None
-        custody_service.record_event(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=factories.ACTOR,
-            custody=row,
-            event_in=CustodyEventCreate(
-                kind=CustodyEventKind.DEATH,
-                occurred_on=DIED_ON,
-                reason="died in custody",
-                details=DeathDetails(place=place, cause=cause),
-            ),
-        )
+    factories.add_custody_event(
+        rt,
+        custody.id,
+        CustodyEventCreate(
+            kind=CustodyEventKind.DEATH,
+            occurred_on=DIED_ON,
+            reason="died in custody",
+            details=DeathDetails(place=place, cause=cause),
+        ),
+    )
 
 
 def deceased(

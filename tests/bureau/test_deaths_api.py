@@ -18,7 +18,6 @@ from safeconduct.audit import service as audit_service
 from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.tags import AuditAction
 from safeconduct.bureau.models import DeathDocument
-from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody, CustodyEventKind
 from safeconduct.custody.schemas import CustodyEventCreate, DeathDetails
 from safeconduct.people.models import Person
@@ -45,22 +44,16 @@ def client(rt: Runtime) -> TestClient:
 def deceased(rt: Runtime) -> tuple[Person, Custody]:
     person = factories.add_person(rt, "Бондаренко", given_names="Олег")
     custody = factories.add_custody(rt, person, how=HOW, since=date(2026, 3, 1))
-    with rt.transaction() as s:
-        row = s.get(Custody, custody.id)
-        assert row is not None
-        custody_service.record_event(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=factories.ACTOR,
-            custody=row,
-            event_in=CustodyEventCreate(
-                kind=CustodyEventKind.DEATH,
-                occurred_on=date(2026, 3, 14),
-                reason="died",
-                details=DeathDetails(place=DEATH_PLACE, cause=CAUSE),
-            ),
-        )
+    factories.add_custody_event(
+        rt,
+        custody.id,
+        CustodyEventCreate(
+            kind=CustodyEventKind.DEATH,
+            occurred_on=date(2026, 3, 14),
+            reason="died",
+            details=DeathDetails(place=DEATH_PLACE, cause=CAUSE),
+        ),
+    )
     return person, custody
 
 

@@ -93,17 +93,9 @@ def custody_of(
 
 
 def event(rt: Runtime, custody: Custody, kind: CustodyEventKind, on: date, **extra: str) -> None:
-    with rt.transaction() as s:
-        row = s.get(Custody, custody.id)
-        assert row is not None
-        custody_service.record_event(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=ACTOR,
-            custody=row,
-            event_in=CustodyEventCreate(kind=kind, occurred_on=on, reason="as reported", **extra),
-        )
+    factories.add_custody_event(
+        rt, custody.id, CustodyEventCreate(kind=kind, occurred_on=on, reason="as reported", **extra)
+    )
 
 
 def erase(rt: Runtime, custody: Custody) -> None:

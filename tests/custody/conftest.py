@@ -11,13 +11,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from safeconduct.accounts.policy import Role
-from safeconduct.custody import service as custody_service
-from safeconduct.custody.models import Custody, CustodyEvent
+from safeconduct.custody.models import CustodyEvent
 from safeconduct.custody.schemas import CustodyEventCreate
 from safeconduct.intake.models import RequestStatus, SurrenderRequest
 from safeconduct.runtime import Runtime
 from safeconduct.web.app import create_app
-from tests.factories import ACTOR, add_request, add_token
+from tests.factories import add_custody_event, add_request, add_token
 from tests.web.ui.conftest import csrf_of, ui_login
 
 
@@ -36,19 +35,13 @@ def accepted_request(
 
 def record(rt: Runtime, custody_id: str, **fields: object) -> CustodyEvent:
     """Record one event through the service, in its own transaction."""
-    with rt.transaction() as s:
-        custody = s.get(Custody, custody_id)
-        assert custody is not None
-        return custody_service.record_event(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=ACTOR,
-            custody=custody,
-            event_in=CustodyEventCreate.model_validate(
-                {"occurred_on": "2026-03-05", "reason": "as ordered", **fields}
-            ),
-        )
+    return add_custody_event(
+        rt,
+        custody_id,
+        CustodyEventCreate.model_validate(
+            {"occurred_on": "2026-03-05", "reason": "as ordered", **fields}
+        ),
+    )
 
 
 __all__ = ["ui_login"]  # a fixture these tests share with the UI tests

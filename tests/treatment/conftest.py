@@ -10,7 +10,6 @@ import pytest
 
 from safeconduct import clock
 from safeconduct.accounts.policy import Role
-from safeconduct.custody import service as custody_service
 from safeconduct.custody.models import Custody, CustodyEventKind
 from safeconduct.custody.policy import NEEDS_PLACE
 from safeconduct.custody.schemas import (
@@ -24,7 +23,7 @@ from safeconduct.treatment.models import TreatmentEvent
 from safeconduct.treatment.policy import DEFAULT_TERMS, DutyState, Terms
 from safeconduct.treatment.schemas import TreatmentEventCreate
 from tests import factories
-from tests.factories import ACTOR, add_person
+from tests.factories import ACTOR, add_custody_event, add_person
 
 # Every event day in these tests lies before this: the schema refuses days in the future.
 NOW = datetime(2027, 6, 30, 12, tzinfo=UTC)
@@ -45,22 +44,16 @@ def add_custody(rt: Runtime, since: date, surname: str = "KOVALENKO") -> Custody
 def end(rt: Runtime, custody_id: str, day: date, kind: CustodyEventKind) -> None:
     """A step in a custody's life on a day: an end (release, repatriation, death), an
     escape, or a transfer (to Camp 2)."""
-    with rt.transaction() as s:
-        custody = s.get(Custody, custody_id)
-        assert custody is not None
-        custody_service.record_event(
-            s,
-            keyring=rt.keyring,
-            audit=rt.audit,
-            actor=ACTOR,
-            custody=custody,
-            event_in=CustodyEventCreate(
-                kind=kind,
-                occurred_on=day,
-                reason="custody over",
-                place="Camp 2" if kind in NEEDS_PLACE else None,
-            ),
-        )
+    add_custody_event(
+        rt,
+        custody_id,
+        CustodyEventCreate(
+            kind=kind,
+            occurred_on=day,
+            reason="custody over",
+            place="Camp 2" if kind in NEEDS_PLACE else None,
+        ),
+    )
 
 
 def record(rt: Runtime, custody_id: str, role: Role, **fields: object) -> TreatmentEvent:
