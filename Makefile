@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties bench-exchange bench-bureau clean
+.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties bench-exchange bench-bureau bench-inquiries clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench-exchange: $(VENV)/.dev-installed
 ## bench-bureau: a CTA batch over 100,000 people and capture cards for 1,000, against bare baselines (ARGS="--db postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 bench-bureau: $(VENV)/.dev-installed
 	$(BIN)/python bench/bureau.py $(ARGS)
+
+## bench-inquiries: one registration against 200,000 open inquiries and 10,000 inquiries against 1,000,000 people, against full scans (ARGS="--small", ARGS="--db postgresql+psycopg://...")
+bench-inquiries: $(VENV)/.dev-installed
+	$(BIN)/python bench/inquiries.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -32,6 +32,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "treatment",
             "repatriation",
             "bureau",
+            "inquiries",
             "models",
             "migrate",
             "migrations",

@@ -30,6 +30,7 @@ from safeconduct.commands.common import runtime_for as _runtime
 from safeconduct.commands.common import settings_for as _settings
 from safeconduct.commands.duties import duties_app
 from safeconduct.commands.exchange import exchange_app
+from safeconduct.commands.inquiries import inquiries_app
 from safeconduct.commands.receipts import receipt_app
 from safeconduct.commands.retention import retention_app
 from safeconduct.commands.roles import db_roles
@@ -65,6 +66,7 @@ app.add_typer(exchange_app, name="exchange")
 app.add_typer(bureau_app, name="bureau")
 app.add_typer(retention_app, name="retention")
 app.add_typer(duties_app, name="duties")
+app.add_typer(inquiries_app, name="inquiries")
 keys_app.command("rotate-channel")(keys_rotate_channel)
 db_app.command("roles")(db_roles)
 

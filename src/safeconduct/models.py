@@ -23,8 +23,16 @@ from safeconduct.channels.models import (
 from safeconduct.custody.models import Custody, CustodyEvent
 from safeconduct.db import Base
 from safeconduct.health.models import Heartbeat
+from safeconduct.inquiries.models import (
+    FamilyConsent,
+    Inquiry,
+    InquiryAnswer,
+    InquiryCandidate,
+    InquiryKey,
+    PersonTracingKey,
+)
 from safeconduct.intake.models import RequestEvent, SurrenderRequest
-from safeconduct.people.models import Person, PersonRevision, PersonSearchKey
+from safeconduct.people.models import Person, PersonChange, PersonRevision, PersonSearchKey
 from safeconduct.repatriation.models import (
     ExchangeEvent,
     ExchangeList,
@@ -60,13 +68,20 @@ __all__ = [
     "ExchangeList",
     "ExchangeListAuthor",
     "ExchangeListMember",
+    "FamilyConsent",
     "Heartbeat",
+    "Inquiry",
+    "InquiryAnswer",
+    "InquiryCandidate",
+    "InquiryKey",
     "Integration",
     "Invalidation",
     "OutboxMessage",
     "Person",
+    "PersonChange",
     "PersonRevision",
     "PersonSearchKey",
+    "PersonTracingKey",
     "RequestEvent",
     "StayPlanRecord",
     "Submission",

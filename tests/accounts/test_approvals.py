@@ -287,8 +287,8 @@ def test_demo_accounts_are_approved_by_the_system(settings: Settings) -> None:
     finally:
         demo.close()
     # Every role that opens something sealed (treatment notes for registrar, medical and
-    # welfare) is approved; exchange, tracing and admin open nothing.
-    opening = {"intake", "verifier", "auditor", "registrar", "medical", "welfare"}
+    # welfare; family inquiries for tracing) is approved; exchange and admin open nothing.
+    opening = {"intake", "verifier", "auditor", "registrar", "medical", "welfare", "tracing"}
     assert {r for r, ok in roles.items() if ok} == opening
     assert {e.actor for e in entries} == {"system:demo"}
     assert len(entries) == len(opening)

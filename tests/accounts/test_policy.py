@@ -57,13 +57,15 @@ def test_only_the_auditor_approves_accounts_for_sealed_values() -> None:
     approvers = {r for r in Role if Permission.ACCOUNT_APPROVE in ROLE_PERMISSIONS[r]}
     assert approvers == {Role.AUDITOR}
     assert not ROLE_PERMISSIONS[Role.AUDITOR] & SEALED_PERMISSIONS
-    # Treatment notes: each of the staff who record treatment opens the notes of its kinds.
+    # Treatment notes: each of the staff who record treatment opens the notes of its kinds;
+    # the tracing officer opens family inquiries.
     assert {r for r in Role if opens_sealed(r)} == {
         Role.INTAKE,
         Role.REGISTRAR,
         Role.MEDICAL,
         Role.WELFARE,
         Role.VERIFIER,
+        Role.TRACING,
     }
 
 
@@ -76,6 +78,7 @@ def test_the_power_to_approve_needs_approval_too() -> None:
         Role.MEDICAL,
         Role.WELFARE,
         Role.VERIFIER,
+        Role.TRACING,
         Role.AUDITOR,
     }
     for role in Role:

@@ -41,8 +41,12 @@ from safeconduct.bureau import cards, cta, deaths, statistics
 from safeconduct.bureau.models import DeathDocumentKind, Recipient
 from safeconduct.bureau.statistics import StatisticsFormat
 from safeconduct.bureau.subjects import LANGUAGES
+from safeconduct.channels import service as channels
 from safeconduct.cli import app as cli_app
 from safeconduct.custody.models import Custody
+from safeconduct.inquiries import service as inquiries
+from safeconduct.inquiries.policy import Consent, check_fields, read_answer
+from safeconduct.intake.models import Channel
 from safeconduct.repatriation import documents, exchange
 from safeconduct.repatriation.documents import ExportFormat
 from safeconduct.repatriation.models import ExchangeEvent
@@ -285,6 +289,47 @@ def bureau_api(rt: Runtime, built: Built) -> Outputs:
     return api.out
 
 
+def inquiry_answers(rt: Runtime, built: Built) -> Outputs:
+    """A family's inquiry for each person, confirmed by the officer, answered on the highest
+    step the record supports (the family may be told of everyone; the place named for every
+    other person), read with the codename on its release day. The random reference is left
+    out: it is the same kind of id as a record's."""
+    out: Outputs = {}
+    for i, person in enumerate(built.population.people):
+        person_id = built.person_ids[i]
+        with rt.transaction() as s:
+            consent = Consent(True, place_may_be_told=i % 2 == 0)
+            inquiries.record_consent(s, audit=rt.audit, actor=ACTOR, person_id=person_id,
+                                     consent=consent)  # fmt: skip
+        # The family writes in the person's own script (the registry holds Latin).
+        surname, given = person.original.split(" ", 1)
+        form = {"surname": surname, "given_name": given,
+                "date_of_birth": person.date_of_birth, "contact": f"+000 {i}",
+                "relationship": "parent"}  # fmt: skip
+        with rt.transaction() as s:
+            entered = inquiries.enter(s, keyring=rt.keyring, keys=rt.channels, audit=rt.audit,
+                                      actor=ACTOR, fields=check_fields(form),
+                                      channel=Channel.PHONE)  # fmt: skip
+            found = [c for c, _ in inquiries.candidates(s, entered.inquiry.id)
+                     if c.person_id == person_id]  # fmt: skip
+            assert found, f"person {i} was not proposed for their family's inquiry"
+            inquiries.decide(s, audit=rt.audit, actor=ACTOR, candidate=found[0], confirm=True)
+            step = inquiries.steps_for(s, entered.inquiry)[-1]
+            inquiries.answer(s, keyring=rt.keyring, audit=rt.audit, actor=ACTOR,
+                             inquiry=entered.inquiry, step=step, spread=0)  # fmt: skip
+        assert entered.issued is not None
+        with clock.using(clock.ManualClock(NOW + timedelta(days=30))), rt.sessions() as s:
+            codename = entered.issued.codename
+            ticket = channels.find_ticket(s, keys=rt.channels, typed=codename)
+            assert ticket is not None
+            [reply] = channels.read_replies(s, ticket=ticket, typed=codename)
+        answer = read_answer(reply.text)
+        assert answer is not None
+        answer.pop("reference")
+        out[f"{i}/answer.json"] = json.dumps(answer, sort_keys=True).encode()
+    return out
+
+
 PRODUCERS: dict[str, Producer] = {
     "exchange list": exchange_list,
     "overdue duties": overdue_duties,
@@ -295,6 +340,7 @@ PRODUCERS: dict[str, Producer] = {
     "death notices": death_notices,
     "death certificates": death_certificates,
     "bureau api": bureau_api,
+    "inquiry answers": inquiry_answers,
     "audit export": audit_export,  # keep last
 }
 

@@ -33,6 +33,7 @@ from safeconduct.channels.policy import SubmissionFields
 from safeconduct.cli import app
 from safeconduct.commands.roles import PUBLIC_GRANTS, role_sql, scram_verifier
 from safeconduct.config import Settings
+from safeconduct.inquiries import service as inquiries
 from safeconduct.intake import service as intake
 from safeconduct.intake.models import Channel, RequestStatus
 from safeconduct.runtime import (
@@ -334,3 +335,19 @@ def test_role_cannot_read_when_tickets_were_opened(as_role: Engine) -> None:
     # business (a copy of what it reads would date every request).
     _denied(as_role, "SELECT opened_on FROM tickets")
     _denied(as_role, "SELECT * FROM tickets LIMIT 1")
+
+
+def test_a_family_inquiry_runs_as_the_role(runtimes: tuple[Runtime, PublicRuntime]) -> None:
+    """The inquiry form as the public face's role: it seals, it never reads an inquiry."""
+    rt, prt = runtimes
+    form = {"surname": "Коваль", "given_name": "Іван", "contact": "@roles-family",
+            "relationship": "sibling", "lang": "uk"}  # fmt: skip
+    with TestClient(create_public_app(prt)) as client:
+        answer = client.post("/inquiry", data=form)
+        assert answer.status_code == 200, answer.text
+        found = CODENAME.search(answer.text)
+        assert found is not None
+        shown = client.post("/status", data={"codename": found.group(1), "lang": "uk"})
+        assert shown.status_code == 200
+    with rt.transaction() as s:
+        assert inquiries.ingest(s, keyring=rt.keyring, keys=rt.channels, audit=rt.audit) == 1

@@ -38,7 +38,7 @@ from safeconduct.web.public.render import TEMPLATES
 from safeconduct.web.ui import i18n
 
 OFFICER = Actor("account:officer-test")
-PAGES = ("/", "/request", "/status", "/official", "/verify", "/report-clone")
+PAGES = ("/", "/request", "/inquiry", "/status", "/official", "/verify", "/report-clone")
 LANGUAGES = ("ru", "uk", "en")
 ACCEPT = {"ru": "ru-RU,ru;q=0.9", "uk": "uk-UA,uk;q=0.9,en;q=0.5", "en": "en-GB,en;q=0.8"}
 PAGE_LIMIT = 50 * 1024

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from safeconduct.tracing.cli import trace_app
+from safeconduct.tracing.matcher import CANDIDATE_THRESHOLD, CANDIDATE_TOP_K, DEFAULT_THRESHOLD
 
 REGISTRY = """id,surname,given_name,patronymic,date_of_birth
 1,Щербаков,Сергей,Петрович,1990-04-12
@@ -150,3 +151,37 @@ def test_not_utf8_is_refused(tmp_path: Path) -> None:
     code, output, _ = _match(tmp_path, *args)
     assert code == 2
     assert "UTF-8" in output
+
+
+INQUIRIES_WEAK = """inquiry_id,surname,given_name,patronymic,date_of_birth
+q1,Schtscherbakow,Sergej,,
+q2,Kovalenko,Aleksandr,Ivanovich,1988
+"""
+
+
+def test_candidate_mode_lists_weaker_candidates_for_review(tmp_path: Path) -> None:
+    files = _files(tmp_path, INQUIRIES_WEAK)
+    code, output, rows = _match(tmp_path, *files)
+    assert code == 0, output
+    assert [r[:2] for r in rows[1:]] == [["q2", "3"]]
+    code, output, rows = _match(tmp_path, *files, "--candidates")
+    assert code == 0, output
+    found = [r[:2] for r in rows[1:]]
+    # Names alone fit both namesakes: neither is an answer, both are worth a look.
+    assert found == [["q1", "1"], ["q1", "2"], ["q2", "3"]]
+    scores = [float(r[2]) for r in rows[1:]]
+    assert all(s >= CANDIDATE_THRESHOLD for s in scores)
+    assert all(s < DEFAULT_THRESHOLD for s in scores[:2])
+
+
+def test_candidate_mode_yields_to_explicit_top_and_threshold(tmp_path: Path) -> None:
+    files = _files(tmp_path, INQUIRIES_WEAK)
+    _, _, rows = _match(tmp_path, *files, "--candidates", "--top", "1")
+    assert [r[0] for r in rows[1:]] == ["q1", "q2"]
+    _, _, rows = _match(tmp_path, *files, "--candidates", "--threshold", "0.5")
+    assert [r[:2] for r in rows[1:]] == [["q2", "3"]]
+
+
+def test_candidate_mode_is_top_five() -> None:
+    assert CANDIDATE_TOP_K == 5
+    assert 0 < CANDIDATE_THRESHOLD < DEFAULT_THRESHOLD

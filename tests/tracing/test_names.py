@@ -11,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from safeconduct.tracing.names import Script, coarse, detect_script, skeleton, to_latin
-from safeconduct.tracing.person_names import given_key, patronymic_key, split_name
+from safeconduct.tracing.person_names import (
+    given_key,
+    initial_key,
+    is_known_given_name,
+    patronymic_key,
+    split_name,
+)
 
 _RU = importlib.import_module("faker.providers.person.ru_RU").Provider
 _UK = importlib.import_module("faker.providers.person.uk_UA").Provider
@@ -147,3 +153,51 @@ def test_split_name_tolerates_how_families_write(
 ) -> None:
     name = split_name(*fields)
     assert (name.surname, name.given, name.patronymic) == expected
+
+
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("Вова", "Владимир"),
+        ("Vova", "Volodymyr"),
+        ("Володя", "Wladimir"),
+        ("Славко", "Vyacheslav"),
+        ("Серьожа", "Сергій"),
+        ("Sasha", "Oleksandr"),
+        ("Вітя", "Viktor"),
+        ("Егорка", "Yegor"),  # a known name with a diminutive suffix
+        ("Лазарко", "Lazar"),
+    ],
+)
+def test_diminutives_share_the_given_name_key(short: str, full: str) -> None:
+    assert given_key(short) == given_key(full)
+    assert is_known_given_name(short)
+
+
+def test_a_diminutive_skeleton_two_names_share_names_neither() -> None:
+    # Саня (Александр) and Сеня (Семён) fold to one skeleton.
+    assert given_key("Саня") not in {given_key("Александр"), given_key("Семён")}
+
+
+def test_a_full_name_outranks_a_diminutive_spelled_alike() -> None:
+    # Фима (Ефим) folds onto Фома, a name in its own right: Фома keeps it.
+    assert given_key("Фима") == given_key("Фома")
+    assert given_key("Фима") != given_key("Ефим")
+    assert not is_known_given_name("Brumbt")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Е.", "Yevhenovych", True),
+        ("Е.", "Evgenievich", True),
+        ("Я.", "Iakovlevich", True),
+        ("Ю", "Yurievich", True),
+        ("Г.", "Hryhorovych", True),
+        ("Е.", "Антонович", False),  # a skeleton folds every vowel into one
+        ("Г.", "Stepanovich", False),  # and the coarse key merges g with s
+        ("И.", "Олегович", False),
+    ],
+)
+def test_patronymic_initials_keep_vowels_apart(a: str, b: str, same: bool) -> None:
+    assert (initial_key(a) == initial_key(b)) is same

@@ -216,6 +216,9 @@ def world(rt: Runtime) -> dict[str, Any]:
     # Nor any batch for the Central Tracing Agency.
     ids["number"] = "1"
     ids["dimension"] = "sex"
+    # Nor any inquiry: whoever may work one gets to its 404.
+    ids["inquiry_id"] = "00000000-0000-0000-0000-000000000000"
+    ids["decision"] = "confirm"
     return {"ids": ids, "credentials": credentials}
 
 
@@ -268,8 +271,9 @@ def test_gated_routes_wait_for_an_auditors_approval(rt: Runtime, world: dict[str
     }
     # Circumstances and request reveals; the approvals list, approve and withdraw: each in
     # the API and the UI. Treatment notes: in the API. A wish record's sealed values: in
-    # the API and the UI.
-    assert len(gated) == 13
+    # the API and the UI. A family inquiry's review: in the API and the UI. Exchanging
+    # inquiries (it opens every open inquiry's person sought): three in each.
+    assert len(gated) == 21
     wrong = []
     for role in (r for r in Role if needs_approval(r)):
         account, secret = add_account(

@@ -63,6 +63,13 @@ class Permission(StrEnum):
     DEATH_CERTIFICATE_ISSUE = "death_certificate:issue"  # with the cause: medical staff
     TRANSMISSION_READ = "transmission:read"  # what left, to whom, which day, its hash
     STATISTICS_READ = "statistics:read"  # suppressed counts: no cell under five shown
+    # Family inquiries: the tracing officer's queue, candidates, links and answers.
+    INQUIRY_READ = "inquiry:read"  # the queue: references, days, counts; nothing sealed
+    INQUIRY_ENTER = "inquiry:enter"  # take an inquiry by phone or in person
+    INQUIRY_REVEAL = "inquiry:reveal"  # open the person sought and the inquirer (audited)
+    INQUIRY_ANSWER = "inquiry:answer"  # confirm or reject candidates, answer on the ladder
+    INQUIRY_EXCHANGE = "inquiry:exchange"  # PFIF/CSV with other tracing services
+    FAMILY_CONSENT = "family_consent:record"  # the prisoner's choice about their family
     ACCESS_LOG_READ = "access_log:read"
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
@@ -98,6 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DEATH_NOTICE_ISSUE,
             P.TRANSMISSION_READ,
             P.STATISTICS_READ,
+            P.FAMILY_CONSENT,
         }
     ),
     Role.MEDICAL: frozenset(
@@ -126,6 +134,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.WISH_NOTES_REVEAL,
             P.STAY_PLAN_WRITE,
             P.STATISTICS_READ,
+            P.FAMILY_CONSENT,
         }
     ),
     # The neutral delegate weighs the risk on return, which turns on how the person came
@@ -157,7 +166,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EXCHANGE_READ,
         }
     ),
-    Role.TRACING: frozenset({P.SELF, P.PERSON_READ}),
+    Role.TRACING: frozenset(
+        {
+            P.SELF,
+            P.PERSON_READ,
+            P.INQUIRY_READ,
+            P.INQUIRY_ENTER,
+            P.INQUIRY_REVEAL,
+            P.INQUIRY_ANSWER,
+            P.INQUIRY_EXCHANGE,
+            P.FAMILY_CONSENT,
+        }
+    ),
     Role.AUDITOR: frozenset(
         {
             P.SELF,

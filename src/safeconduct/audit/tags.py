@@ -54,6 +54,17 @@ class AuditAction(StrEnum):
     DEATH_DOCUMENT_ISSUE = "death_document:issue"
     STATISTICS_EXPORT = "statistics:export"
     TRANSMISSION = "transmission:send"  # an output left: the transmission log's entry
+    INQUIRY_SUBMIT = "inquiry:submit"  # a family inquiry arrived on the public face
+    INQUIRY_CREATE = "inquiry:create"  # taken in (from the inbox, or entered by an officer)
+    INQUIRY_OPEN = "inquiry:open"  # its sealed person sought and inquirer opened
+    INQUIRY_CONFIRM = "inquiry:confirm"  # an officer confirmed a candidate: a link
+    INQUIRY_REJECT = "inquiry:reject"  # an officer rejected a candidate
+    INQUIRY_ANSWER = "inquiry:answer"  # an answer on the ladder given
+    INQUIRY_CLOSE = "inquiry:close"
+    INQUIRY_DESTROY = "inquiry:destroy"  # its personal data destroyed (retention)
+    INQUIRY_EXPORT = "inquiry:export"  # inquiries passed to another tracing service
+    INQUIRY_IMPORT = "inquiry:import"  # inquiries taken from another tracing service
+    FAMILY_CONSENT = "family_consent:record"  # the prisoner's choice about their family
     KEYS_ROTATE = "keys:rotate"
     AUDIT_CHECKPOINT = "audit:checkpoint"
     AUDIT_EXPORT = "audit:export"
@@ -136,6 +147,18 @@ SUBJECT_TYPES: dict[AuditAction, str] = {
     A.DEATH_DOCUMENT_ISSUE: "person",
     A.STATISTICS_EXPORT: "statistics",
     A.TRANSMISSION: "transmission",
+    A.INQUIRY_SUBMIT: "inquiry",
+    A.INQUIRY_CREATE: "inquiry",
+    A.INQUIRY_OPEN: "inquiry",
+    A.INQUIRY_CONFIRM: "inquiry",
+    A.INQUIRY_REJECT: "inquiry",
+    A.INQUIRY_ANSWER: "inquiry",
+    A.INQUIRY_CLOSE: "inquiry",
+    A.INQUIRY_DESTROY: "inquiry",
+    A.INQUIRY_EXPORT: "inquiry_exchange",
+    A.INQUIRY_IMPORT: "inquiry_exchange",
+    # About the person: their choice, listed in their access log.
+    A.FAMILY_CONSENT: "person",
     A.KEYS_ROTATE: "data_keys",
     A.AUDIT_CHECKPOINT: "audit",
     A.AUDIT_EXPORT: "audit",

@@ -37,6 +37,8 @@ class Output(StrEnum):
     OVERDUE_DUTIES = "overdue_duties"  # treatment: counts per place, no names
     AUDIT_EXPORT = "audit_export"  # the auditor's export: ids and codes, no personal data
     TRACE_MATCHES = "trace_matches"  # `trace match`: ids and scores
+    INQUIRY_EXCHANGE = "inquiry_exchange"  # inquiries to another tracing service (PFIF, CSV)
+    INQUIRY_ANSWER = "inquiry_answer"  # the ladder answer an inquirer reads with a codename
 
 
 # Art. 17 identity, as a document carries it.
@@ -76,6 +78,18 @@ CTA_RECORD = (
     "events.kind",
     "events.occurred_on",
     "events.place",
+)
+
+# A family inquiry as one tracing service passes it to another: the person sought, never
+# the inquirer.
+INQUIRY_RECORD = (
+    "record_id",
+    "surname",
+    "given_name",
+    "patronymic",
+    "date_of_birth",
+    "place_last_seen",
+    "entered_on",
 )
 
 
@@ -207,6 +221,20 @@ ALLOWED: Mapping[Output, frozenset[str]] = MappingProxyType(
             }
         ),
         Output.TRACE_MATCHES: frozenset({"inquiry_id", "id", "score"}),
+        Output.INQUIRY_EXCHANGE: frozenset(
+            {
+                "format",
+                "exported_on",
+                "source",
+                *_under("records", INQUIRY_RECORD),
+                *INQUIRY_RECORD,  # a CSV row is one record
+            }
+        ),
+        # What the law lets a family know (see inquiries.policy): a step of the ladder,
+        # the day of the latest neutral visit, and the place only with the person's consent.
+        Output.INQUIRY_ANSWER: frozenset(
+            {"format", "reference", "step", "visited_on", "place_of_internment", "answered_on"}
+        ),
     }
 )
 

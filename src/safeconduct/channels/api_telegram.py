@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from safeconduct.channels import integrations, telegram
+from safeconduct.channels import integrations, limits, telegram
 from safeconduct.channels.models import IntegrationKind
 from safeconduct.runtime import PublicRuntime
 
@@ -31,7 +31,7 @@ def _runtime(request: Request) -> PublicRuntime:
     return prt
 
 
-def _take(prt: PublicRuntime, name: str, token: str, body: bytes) -> None:
+def _take(prt: PublicRuntime, name: str, token: str, body: bytes, rules: limits.Limits) -> None:
     with prt.transaction() as session:
         integration = integrations.active(session, name=name, kind=IntegrationKind.TELEGRAM)
         if integration is None:
@@ -44,7 +44,7 @@ def _take(prt: PublicRuntime, name: str, token: str, body: bytes) -> None:
         except (ValueError, RecursionError, telegram.NotAnUpdateError) as exc:
             raise HTTPException(status_code=400, detail="update: not a Telegram update") from exc
         telegram.handle(session, keys=prt.channels, audit=prt.audit, integration=integration,
-                        update=update)  # fmt: skip
+                        update=update, rules=rules)  # fmt: skip
 
 
 @router.post("/channels/telegram/{integration}", include_in_schema=False)
@@ -52,5 +52,6 @@ async def telegram_update(integration: str, request: Request) -> dict[str, Any]:
     """Take one Telegram Update in (see the module's docstring)."""
     token = request.headers.get(SECRET_HEADER, "")
     body = await request.body()
-    await run_in_threadpool(_take, _runtime(request), integration, token, body)
+    rules = limits.configured(request.app.state)
+    await run_in_threadpool(_take, _runtime(request), integration, token, body, rules)
     return {"ok": True}

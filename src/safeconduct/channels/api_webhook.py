@@ -40,8 +40,9 @@ def _too_many(retry_after: int) -> JSONResponse:
 async def deliver(
     integration: Annotated[str, Path(max_length=64)], request: Request
 ) -> JSONResponse:
-    """Take one delivery from a bot or phone platform: 201 with the reference, the codename
-    and the signed receipt; 200 with the first answer (codename null) when delivered again."""
+    """Take one delivery from a bot or phone platform (a request, a family inquiry or a
+    message): 201 with the reference, the codename and the signed receipt; 200 with the
+    first answer (codename null) when delivered again."""
     prt = _public_runtime(request)
     rules = limits.configured(request.app.state)
     now = utcnow()

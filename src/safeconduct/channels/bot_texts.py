@@ -69,9 +69,63 @@ REPLY_ELSEWHERE = N_(
     "the status page of the official site with your codename."
 )
 
+
+# A family inquiry (/inquiry): the person sought, then the inquirer. No answer is given in
+# the chat: it is read later with the codename, on a day that tells nothing.
+FAMILIES = N_("Looking for a relative held as a prisoner of war? Send /inquiry.")
+INQUIRY_CHOOSE_LANGUAGE = N_(
+    "Safe Conduct: asking about a missing relative. Choose your language with the buttons below."
+)
+ASK_SURNAME = N_(
+    "We answer only what the law allows a family to know, and only if the person agreed that "
+    "their family may be told. Each answer you write here is encrypted as it comes; send "
+    "/cancel to stop.\n\nWhat is the surname of the person you are looking for?"
+)
+ASK_GIVEN_NAME = N_("Their given name?")
+ASK_PATRONYMIC = N_(
+    "Their patronymic? Write it, or press Skip if there is none or you do not know it."
+)
+ASK_DATE_OF_BIRTH = N_("Their date of birth, as YYYY-MM-DD, YYYY-MM or YYYY? Or press Skip.")
+ASK_PLACE_LAST_SEEN = N_("The unit or the place they were last heard of? Or press Skip.")
+ASK_INQUIRER_CONTACT = N_(
+    "How can we reach you? Write a phone number, a messenger account or an email address, "
+    "or share this account's phone number with the button."
+)
+ASK_RELATIONSHIP = N_("You are the person's: choose with the buttons.")
+BAD_DATE = N_("Please write the date as YYYY-MM-DD, YYYY-MM or YYYY, or press Skip.")
+WRITE_SOMETHING = N_("Please write an answer.")
+TOO_MANY = N_("Too many inquiries today. Please try again tomorrow.")
+INQUIRY_RECEIVED = N_(
+    "Your inquiry is received. Keep this message: it is your receipt, signed by Safe Conduct. "
+    "You can check the signature on the verify page of the official site."
+)
+INQUIRY_CODENAME = N_(
+    "Your codename: %(codename)s\n"
+    "With it you can read our answer on the status page of the official site. The answer is "
+    "not given at once: look again in a few days. Keep the codename secret and delete this "
+    "message once it is safe: whoever holds the codename can read the answer."
+)
+INQUIRY_NO_MESSAGES = N_(
+    "An inquiry takes no messages: read our answer on the status page of the official site "
+    "with your codename. Send /inquiry to ask about someone else."
+)
+# The relationships as the inquiry form names them (the same catalog entries).
+RELATIONSHIP_NAMES = {
+    "parent": N_("parent"),
+    "spouse": N_("spouse"),
+    "child": N_("child"),
+    "sibling": N_("brother or sister"),
+    "relative": N_("another relative"),
+    "other": N_("other"),
+}
+
 ALL = (CHOOSE_LANGUAGE, ASK_CONTACT, SHARE_PHONE, ASK_PLACE, ASK_MESSAGE, SKIP, RECEIVED,
        CODENAME, ADDED, CLOSED, CANCELLED, TEXT_ONLY, EMPTY, TOO_LONG, REPLY,
-       REPLY_ELSEWHERE)  # fmt: skip
+       REPLY_ELSEWHERE, FAMILIES, INQUIRY_CHOOSE_LANGUAGE, ASK_SURNAME, ASK_GIVEN_NAME,
+       ASK_PATRONYMIC, ASK_DATE_OF_BIRTH, ASK_PLACE_LAST_SEEN, ASK_INQUIRER_CONTACT,
+       ASK_RELATIONSHIP, BAD_DATE, WRITE_SOMETHING, TOO_MANY, INQUIRY_RECEIVED,
+       INQUIRY_CODENAME, INQUIRY_NO_MESSAGES,
+       *RELATIONSHIP_NAMES.values())  # fmt: skip
 
 
 @cache
@@ -92,9 +146,20 @@ def say(language: str | None, message: str, **values: object) -> str:
     return text % values if values else text
 
 
-def greeting() -> str:
-    """The first answer, before a language is chosen: in all three."""
-    return "\n\n".join(say(language, CHOOSE_LANGUAGE) for language in LANGUAGE_NAMES)
+def in_all(message: str) -> str:
+    """A bot text in all three languages, for a chat whose language is not known yet."""
+    return "\n\n".join(say(language, message) for language in LANGUAGE_NAMES)
+
+
+def greeting(*, inquiry: bool = False) -> str:
+    """The first answer, before a language is chosen: in all three. /start also tells
+    families where to ask; /inquiry says what it is for."""
+    if inquiry:
+        return in_all(INQUIRY_CHOOSE_LANGUAGE)
+    return "\n\n".join(
+        f"{say(language, CHOOSE_LANGUAGE)}\n{say(language, FAMILIES)}"
+        for language in LANGUAGE_NAMES
+    )
 
 
 @dataclass(frozen=True)

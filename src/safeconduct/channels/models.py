@@ -29,6 +29,12 @@ class SubmissionKind(StrEnum):
     REQUEST = "request"  # a new surrender request
     MESSAGE = "message"  # the applicant writes again (from /status or the bot)
     CLONE_REPORT = "clone_report"  # a suspected clone of an official channel
+    INQUIRY = "inquiry"  # a family inquiry (see the inquiries package)
+
+
+class TicketKind(StrEnum):
+    REQUEST = "request"  # a surrender request (or a clone report)
+    INQUIRY = "inquiry"  # a family inquiry: its status page shows the answer, no messages
 
 
 class IntegrationKind(StrEnum):
@@ -48,12 +54,13 @@ class Ticket(Base):
     # for (one an officer entered before codenames existed).
     codename_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     public_status: Mapped[str] = mapped_column(String(16), default=PublicStatus.RECEIVED.value)
+    kind: Mapped[str] = mapped_column(String(16), default=TicketKind.REQUEST.value)
     opened_on: Mapped[date] = mapped_column(Day(), default=today)
 
 
 # The columns the public face reads of a ticket (the opening day is not one of them): its
 # database role may select these only (commands/roles.py).
-PUBLIC_TICKET_COLUMNS = ("id", "reference", "codename_hash", "public_status")
+PUBLIC_TICKET_COLUMNS = ("id", "reference", "codename_hash", "public_status", "kind")
 
 
 def public_ticket() -> LoaderOption:

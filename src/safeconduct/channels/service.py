@@ -25,6 +25,7 @@ from safeconduct.channels.models import (
     Submission,
     SubmissionKind,
     Ticket,
+    TicketKind,
     TicketReply,
     public_ticket,
 )
@@ -34,7 +35,7 @@ from safeconduct.channels.policy import (
     normalise_contact,
     receipt_body,
 )
-from safeconduct.db import new_id, utcnow
+from safeconduct.db import new_id, today, utcnow
 from safeconduct.intake import service as intake
 from safeconduct.intake.models import Channel, RequestKind, RequestStatus, SurrenderRequest
 from safeconduct.intake.policy import TEXT_BYTES, EventKind, check_text, open_to_work
@@ -190,11 +191,13 @@ def _issue(
     now: datetime | None,
 ) -> Issued:
     codename = codenames.draw()
+    inquiry = kind == SubmissionKind.INQUIRY
     ticket = Ticket(
         id=new_id(),
         reference=intake.free_reference(session),
         codename_hash=keys.secret.codename_hash(codename),
         public_status=PublicStatus.RECEIVED.value,
+        kind=(TicketKind.INQUIRY if inquiry else TicketKind.REQUEST).value,
     )
     session.add(ticket)
     session.flush()
@@ -214,11 +217,29 @@ def _issue(
     audit.record(
         session,
         actor=channel_actor(channel),
-        tag=AuditAction.REQUEST_SUBMIT,
+        tag=AuditAction.INQUIRY_SUBMIT if inquiry else AuditAction.REQUEST_SUBMIT,
         subject_id=ticket.id,
-        purpose=kind.value,
+        purpose=None if inquiry else kind.value,
     )
     return Issued(ticket.id, ticket.reference, codename, receipt)
+
+
+def submit_inquiry(
+    session: Session,
+    *,
+    keys: ChannelKeys,
+    audit: AuditLog,
+    channel: Channel,
+    fields_json: str,
+    integration_id: str | None = None,
+    now: datetime | None = None,
+) -> Issued:
+    """Take a family inquiry in on the public face, as `submit` takes a request: sealed to
+    the intake key, a ticket with a reference and a codename, a signed receipt. The
+    inquiries package knows its fields; here they are only sealed."""
+    return _issue(session, keys=keys, audit=audit, channel=channel,
+                  kind=SubmissionKind.INQUIRY, payload={"inquiry": fields_json},
+                  integration_id=integration_id, now=now)  # fmt: skip
 
 
 def write_again(
@@ -236,6 +257,8 @@ def write_again(
     message = check_message(text)
     if ticket.public_status == PublicStatus.CLOSED.value:
         raise NoCodenameError("the request is closed")
+    if ticket.kind == TicketKind.INQUIRY.value:
+        raise NoCodenameError("an inquiry takes no messages: a new inquiry is made instead")
     _put_in_inbox(
         session,
         keys=keys,
@@ -271,8 +294,11 @@ def read_replies(session: Session, *, ticket: Ticket, typed: str) -> list[Reply]
     if codename is None:
         raise NoCodenameError("not a codename")
     key = reply_key(codename, ticket.id)
+    # A reply dated ahead (an inquiry's answer, before its release day) is not shown yet.
     rows = session.scalars(
-        select(TicketReply).where(TicketReply.ticket_id == ticket.id).order_by(TicketReply.number)
+        select(TicketReply)
+        .where(TicketReply.ticket_id == ticket.id, TicketReply.written_on <= today())
+        .order_by(TicketReply.number)
     )
     return [
         Reply(r.number, r.written_on, aead_open(key, r.body, aad=_reply_aad(r)).decode("utf-8"))
@@ -318,7 +344,13 @@ def ingest(
     requests go first, so a message never waits on the request it belongs to."""
     keys = _intake_key(keys)
     first = case((Submission.kind == SubmissionKind.MESSAGE.value, 1), else_=0)
-    stmt = select(Submission).order_by(first, Submission.id).limit(limit)
+    # Inquiries are the inquiries package's to take in (inquiries.service.ingest).
+    stmt = (
+        select(Submission)
+        .where(Submission.kind != SubmissionKind.INQUIRY.value)
+        .order_by(first, Submission.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     report = IngestReport()
@@ -329,6 +361,23 @@ def ingest(
         session.delete(submission)
     session.flush()
     return report
+
+
+def inquiry_submissions(
+    session: Session, *, keys: ChannelKeys | None, limit: int
+) -> list[tuple[Submission, dict[str, str]]]:
+    """Inquiries waiting in the inbox, each opened with the private intake key. The caller
+    takes each in and deletes it in the same transaction."""
+    keys = _intake_key(keys)
+    stmt = (
+        select(Submission)
+        .where(Submission.kind == SubmissionKind.INQUIRY.value)
+        .order_by(Submission.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return [(s, _open(keys, s)) for s in session.scalars(stmt).all()]
 
 
 def _open(keys: ChannelKeys, submission: Submission) -> dict[str, str]:
@@ -451,13 +500,8 @@ def reply(
     session.refresh(request, with_for_update=True)
     intake.require_open_to_work(request)
     key = _reply_key_of(session, keyring, request)
-    last = session.scalar(
-        select(func.max(TicketReply.number)).where(TicketReply.ticket_id == request.id)
-    )
-    number = (last or 0) + 1
-    row = TicketReply(id=new_id(), ticket_id=request.id, number=number, body=b"")
-    row.body = aead_seal(key, kept.encode("utf-8"), aad=_reply_aad(row), size=TEXT_BYTES)
-    session.add(row)
+    row = seal_reply(session, ticket_id=request.id, key=key, text=kept)
+    number = row.number
     if keys is not None and keys.intake is not None:
         # A request that came by a bot: the reply also goes to its chat, through the outbox.
         reference = ticket_reference(request)
@@ -467,6 +511,32 @@ def reply(
                     keyring=keyring)  # fmt: skip
     audit.record(session, actor=actor, tag=AuditAction.REQUEST_REPLY, subject_id=request.id)
     return row
+
+
+def seal_reply(
+    session: Session, *, ticket_id: str, key: bytes, text: str, written_on: date | None = None
+) -> TicketReply:
+    """Add a reply sealed under a codename's key, padded to one size. Dated ahead
+    (`written_on`), it stays unread until that day (read_replies)."""
+    last = session.scalar(
+        select(func.max(TicketReply.number)).where(TicketReply.ticket_id == ticket_id)
+    )
+    row = TicketReply(id=new_id(), ticket_id=ticket_id, number=(last or 0) + 1, body=b"")
+    if written_on is not None:
+        row.written_on = written_on
+    row.body = aead_seal(key, text.encode("utf-8"), aad=_reply_aad(row), size=TEXT_BYTES)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def new_codename(keys: ChannelKeys | None, ticket: Ticket) -> tuple[str, bytes]:
+    """A codename for a ticket an officer made: set its keyed hash on the ticket and
+    return the codename (to read out, never stored) and its reply key (to seal)."""
+    keys = _intake_key(keys)
+    codename = codenames.draw()
+    ticket.codename_hash = keys.secret.codename_hash(codename)
+    return codename, reply_key(codename, ticket.id)
 
 
 def issue_codename(

@@ -9,7 +9,11 @@ A platform posts JSON to `/channels/webhook/{integration}` with three headers:
   characters); the same message delivered twice makes one request.
 
 The body is `{"contact", "place", "language", "message"}` (a new request; the rules of
-`policy.check_fields`) or `{"codename", "message"}` (the applicant writes again).
+`policy.check_fields`), `{"codename", "message"}` (the applicant writes again), or
+`{"kind": "inquiry", "surname", "given_name", "patronymic", "date_of_birth",
+"place_last_seen", "contact", "relationship", "language"}` (a family inquiry; the rules of
+`inquiries.policy.check_fields`). An inquiry is answered like a request (reference,
+codename, receipt) and counts against the same limits; it takes no later messages.
 
 What a delivery sent again gets (documented for integrators):
 
@@ -42,8 +46,9 @@ from safeconduct.audit.service import AuditLog
 from safeconduct.channels import integrations, limits
 from safeconduct.channels import service as channels
 from safeconduct.channels.deliveries import record_delivery
-from safeconduct.channels.models import ChannelDelivery, Integration, IntegrationKind
+from safeconduct.channels.models import ChannelDelivery, Integration, IntegrationKind, TicketKind
 from safeconduct.channels.policy import FieldError, SubmissionFields, check_fields, check_message
+from safeconduct.inquiries import policy as inquiry_policy
 from safeconduct.intake.models import Channel
 from safeconduct.runtime import ChannelKeys, PublicRuntime
 from safeconduct.security.channel_secret import aead_open, aead_seal, derive
@@ -62,6 +67,9 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
 _VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+", re.ASCII)
 _NEW_REQUEST = frozenset({"contact", "place", "language", "message"})
 _WRITE_AGAIN = frozenset({"codename", "message"})
+_KIND = "kind"
+_INQUIRY = "inquiry"
+_NEW_INQUIRY = frozenset({_KIND, *inquiry_policy.FIELDS})
 
 
 class RefusedError(Exception):
@@ -118,6 +126,11 @@ class WriteAgain:
     message: str
 
 
+@dataclass(frozen=True)
+class NewInquiry:
+    fields: inquiry_policy.InquiryFields
+
+
 def _text(doc: dict[str, object], field: str) -> str | None:
     value = doc.get(field)
     if value is not None and not isinstance(value, str):
@@ -125,7 +138,15 @@ def _text(doc: dict[str, object], field: str) -> str | None:
     return value
 
 
-def parse(body: bytes) -> NewRequest | WriteAgain:
+def _inquiry(doc: dict[str, object]) -> NewInquiry:
+    if not set(doc) <= _NEW_INQUIRY:
+        names = ", ".join(inquiry_policy.FIELDS)
+        raise FieldError("body", f"an inquiry takes only kind, {names}")
+    values = {f: _text(doc, f) for f in inquiry_policy.FIELDS}
+    return NewInquiry(inquiry_policy.check_fields(values))
+
+
+def parse(body: bytes) -> NewRequest | WriteAgain | NewInquiry:
     """Read a delivery's body; raise FieldError naming the first bad field."""
     try:
         doc = json.loads(body.decode("utf-8"))
@@ -133,6 +154,10 @@ def parse(body: bytes) -> NewRequest | WriteAgain:
         raise FieldError("body", "must be a JSON object in UTF-8") from None
     if not isinstance(doc, dict):
         raise FieldError("body", "must be a JSON object")
+    if _KIND in doc:
+        if doc[_KIND] != _INQUIRY:
+            raise FieldError(_KIND, f"must be {_INQUIRY!r}, or left out for a request")
+        return _inquiry(doc)
     keys = set(doc)
     if "codename" in keys:
         if not keys <= _WRITE_AGAIN:
@@ -244,6 +269,9 @@ def receive(
     if isinstance(what, NewRequest):
         answer = _new_request(session, keys=keys, audit=audit, integration=integration,
                               fields=what.fields, now=now, contact_rule=contact_rule)  # fmt: skip
+    elif isinstance(what, NewInquiry):
+        answer = _new_inquiry(session, keys=keys, audit=audit, integration=integration,
+                              fields=what.fields, now=now, contact_rule=contact_rule)  # fmt: skip
     else:
         answer = _write_again(session, keys=keys, audit=audit, integration=integration,
                               what=what)  # fmt: skip
@@ -258,6 +286,11 @@ class _Taken:
     ticket_id: str
     kept: dict[str, str | None]  # sealed with the delivery, for a redelivery
     shown: dict[str, str | None]  # answered now
+
+
+def _issued(issued: channels.Issued) -> _Taken:
+    kept: dict[str, str | None] = {"reference": issued.reference, "receipt": issued.receipt}
+    return _Taken(issued.ticket_id, kept, {**kept, "codename": issued.codename})
 
 
 def _new_request(
@@ -275,8 +308,27 @@ def _new_request(
                rule=contact_rule, now=now)  # fmt: skip
     issued = channels.submit(session, keys=keys, audit=audit, channel=Channel.WEBHOOK,
                              fields=fields, integration_id=integration.id, now=now)  # fmt: skip
-    kept: dict[str, str | None] = {"reference": issued.reference, "receipt": issued.receipt}
-    return _Taken(issued.ticket_id, kept, {**kept, "codename": issued.codename})
+    return _issued(issued)
+
+
+def _new_inquiry(
+    session: Session,
+    *,
+    keys: ChannelKeys,
+    audit: AuditLog,
+    integration: Integration,
+    fields: inquiry_policy.InquiryFields,
+    now: datetime,
+    contact_rule: limits.Rule,
+) -> _Taken:
+    # The same contact limit as requests (and as the inquiry form): one family asking
+    # for many names is a prober.
+    limits.hit(session, bucket=limits.contact_bucket(keys.secret, fields.contact),
+               rule=contact_rule, now=now)  # fmt: skip
+    issued = channels.submit_inquiry(session, keys=keys, audit=audit, channel=Channel.WEBHOOK,
+                                     fields_json=fields.to_json(),
+                                     integration_id=integration.id, now=now)  # fmt: skip
+    return _issued(issued)
 
 
 def _write_again(
@@ -290,6 +342,8 @@ def _write_again(
     ticket = channels.find_ticket(session, keys=keys, typed=what.codename)
     if ticket is None:
         raise RefusedError(404, "codename: no request has this codename")
+    if ticket.kind == TicketKind.INQUIRY.value:
+        raise RefusedError(409, "codename: an inquiry takes no messages")
     try:
         channels.write_again(session, keys=keys, audit=audit, ticket=ticket, text=what.message,
                              channel=Channel.WEBHOOK, integration_id=integration.id)  # fmt: skip

@@ -21,6 +21,7 @@ from safeconduct.commands.common import (
     runtime_for,
     settings_for,
 )
+from safeconduct.inquiries import service as inquiries
 from safeconduct.runtime import ChannelKeys, Runtime
 
 channels_app = typer.Typer(
@@ -45,13 +46,22 @@ def channels_ingest(db: DbOption = None) -> None:
             total.dropped += report.dropped
             if report.requests + report.messages + report.dropped == 0:
                 break
+        asked = 0
+        while True:
+            with rt.transaction() as session:
+                taken = inquiries.ingest(
+                    session, keyring=rt.keyring, keys=rt.channels, audit=rt.audit
+                )
+            asked += taken
+            if taken == 0:
+                break
     except channels.ChannelsNotConfiguredError as exc:
         raise fail(str(exc)) from None
     finally:
         rt.close()
     console.print(
         f"taken in: {total.requests} requests, {total.messages} messages"
-        f" ({total.dropped} messages to closed requests dropped)"
+        f" ({total.dropped} messages to closed requests dropped), {asked} family inquiries"
     )
 
 

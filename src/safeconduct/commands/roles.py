@@ -46,7 +46,7 @@ class Grant:
     why: str = ""
 
 
-_TICKET = ("id", "reference", "codename_hash", "public_status", "opened_on")
+_TICKET = ("id", "reference", "codename_hash", "public_status", "kind", "opened_on")
 _HEAD = ("id", "seq", "hash", "key_id", "signature")
 _STEP = ("step", "language", "ticket_id", "chat_hash")
 _CLAIM = ("attempts", "parts_sent", "next_attempt_at", "claimed_until")

@@ -18,6 +18,7 @@ from safeconduct.accounts.policy import Role
 from safeconduct.accounts.service import Principal
 from safeconduct.audit.actors import Actor
 from safeconduct.demo.bureau import add_bureau
+from safeconduct.demo.inquiries import add_inquiries
 from safeconduct.demo.life import add_custody_life
 from safeconduct.demo.repatriation import add_repatriation
 from safeconduct.demo.synthetic import generate
@@ -134,6 +135,7 @@ def seed(
             add_treatment(rt, seed_value=seed_value, end=end)
             add_repatriation(rt, end=end)
             add_bureau(rt)
+            add_inquiries(rt)
         with rt.transaction() as session:
             rt.audit.checkpoint(session)  # a signed mark at the end of what was seeded
     return result

@@ -75,6 +75,14 @@ WISH_NOTE = SealedField(
 WISH_RISK = SealedField(
     "wish_records", "risk_reasons", Permission.WISH_NOTES_REVEAL, AuditAction.WISH_NOTES_OPEN
 )
+# A family inquiry: the person sought and the inquirer, opened for the tracing officer's
+# review (inquiries.service.reveal, audited with the purpose `tracing_review`).
+INQUIRY_SOUGHT = SealedField(
+    "inquiries", "sought", Permission.INQUIRY_REVEAL, AuditAction.INQUIRY_OPEN
+)
+INQUIRY_INQUIRER = SealedField(
+    "inquiries", "inquirer", Permission.INQUIRY_REVEAL, AuditAction.INQUIRY_OPEN
+)
 SEALED_FIELDS = (
     CIRCUMSTANCES,
     REQUEST_CONTACT,
@@ -83,6 +91,8 @@ SEALED_FIELDS = (
     TREATMENT_NOTES,
     WISH_NOTE,
     WISH_RISK,
+    INQUIRY_SOUGHT,
+    INQUIRY_INQUIRER,
 )
 # Permissions that open a sealed value of a person or a request.
 SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
@@ -92,7 +102,8 @@ SEALED_PERMISSIONS = frozenset(f.permission for f in SEALED_FIELDS)
 # open sealed values, and the power to grant that approval. The admin sees every invitation
 # code, so it can hold an auditor account as easily as a verifier one; an approval power
 # that needed no approval would let it approve its own verifier.
-APPROVAL_GATED = SEALED_PERMISSIONS | {Permission.ACCOUNT_APPROVE}
+# Exchanging inquiries opens the persons sought of every open inquiry at once.
+APPROVAL_GATED = SEALED_PERMISSIONS | {Permission.ACCOUNT_APPROVE, Permission.INQUIRY_EXCHANGE}
 
 
 def opens_sealed(role: Role) -> bool:

@@ -79,3 +79,16 @@ class PersonSearchKey(Base):
     )
     field: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class PersonChange(Base):
+    """A person whose identity changed (registered, corrected, erased) since those who index
+    people last looked: a feed the tracing index consumes (inquiries.matching), so a new
+    registration is found without reading the whole register. One row per person however
+    many changes; the consumer deletes it."""
+
+    __tablename__ = "person_changes"
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -13,7 +13,7 @@ from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
 from safeconduct.db import new_id, today
 from safeconduct.people import family
-from safeconduct.people.models import Person, PersonRevision
+from safeconduct.people.models import Person, PersonChange, PersonRevision
 from safeconduct.people.policy import IDENTITY_FIELDS, Change, Values, changed, registered
 from safeconduct.people.schemas import (
     FamilyDetails,
@@ -99,7 +99,14 @@ def _add_revision(
         after=_as_json(change.after),
     )
     session.add(revision)
+    note_change(session, person_id)
     return revision
+
+
+def note_change(session: Session, person_id: str) -> None:
+    """Put the person on the feed of identity changes (see models.PersonChange)."""
+    if session.get(PersonChange, person_id) is None:
+        session.add(PersonChange(person_id=person_id))
 
 
 def _sealed_family(
@@ -221,6 +228,7 @@ def erase(
         if name not in ("surname", "given_names", "sex"):
             setattr(person, name, None)
     person.erased_on = today()
+    note_change(session, person.id)
     _blank_history(session, person.id)
     session.flush()
     audit.record(

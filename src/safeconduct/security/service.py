@@ -110,6 +110,12 @@ class Keyring:
         data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
         return self.seal(session, owner=owner, field=field, plaintext=data, size=size)
 
+    def service_secret(self, session: Session, name: str) -> bytes:
+        """A random secret of this deployment, kept as a data key (wrapped, re-wrapped on
+        rotation, never on the public face): for keyed hashes only the operator face may
+        make, such as the tracing index's."""
+        return self._material_for(session, KeyOwner("service", name))[1]
+
     def open(self, session: Session, *, sealed: Sealed, field: FieldRef) -> bytes:
         """Open a sealed value. Internal: callers outside this package use `reveal`."""
         key = session.get(DataKey, str(sealed.data_key_id))

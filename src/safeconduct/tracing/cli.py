@@ -18,7 +18,13 @@ from safeconduct.tracing.inputs import (
     read_registry,
     write_candidates,
 )
-from safeconduct.tracing.matcher import DEFAULT_THRESHOLD, DEFAULT_TOP_K, RegistryRow
+from safeconduct.tracing.matcher import (
+    CANDIDATE_THRESHOLD,
+    CANDIDATE_TOP_K,
+    DEFAULT_THRESHOLD,
+    DEFAULT_TOP_K,
+    RegistryRow,
+)
 
 trace_app = typer.Typer(
     help="Trace people: match family inquiries to the registry.",
@@ -84,14 +90,39 @@ def match(
     out: Annotated[Path, typer.Option(dir_okay=False, help="Where to write matches CSV.")],
     registry: Annotated[Path | None, typer.Option(dir_okay=False, help="Registry CSV.")] = None,
     db: Annotated[str | None, typer.Option(help="Read the registry from this database.")] = None,
-    top: Annotated[int, typer.Option(min=1, help="Candidates kept per inquiry.")] = DEFAULT_TOP_K,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help=f"Candidates kept per inquiry [default: {DEFAULT_TOP_K}].",
+            show_default=False,
+        ),
+    ] = None,
     threshold: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Lowest score reported.")
-    ] = DEFAULT_THRESHOLD,
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help=f"Lowest score reported [default: {DEFAULT_THRESHOLD}].",
+            show_default=False,
+        ),
+    ] = None,
+    candidates: Annotated[
+        bool,
+        typer.Option(
+            "--candidates",
+            help=f"Candidate mode, for review: up to {CANDIDATE_TOP_K} per inquiry down to "
+            f"score {CANDIDATE_THRESHOLD} (--top and --threshold still win).",
+        ),
+    ] = False,
     engine: Annotated[EngineChoice, typer.Option(help="SQL engine.")] = EngineChoice.DUCKDB,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Match inquiries to the registry and write inquiry_id,id,score, best first."""
+    if top is None:
+        top = CANDIDATE_TOP_K if candidates else DEFAULT_TOP_K
+    if threshold is None:
+        threshold = CANDIDATE_THRESHOLD if candidates else DEFAULT_THRESHOLD
     try:
         _run(inquiries, out, registry, db, top, threshold, engine, quiet)
     except InputFormatError as exc:

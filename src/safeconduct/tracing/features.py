@@ -13,8 +13,14 @@ from typing import Any
 
 from safeconduct.tracing.dates import PartialDate
 from safeconduct.tracing.matcher import InquiryRow, RegistryRow
-from safeconduct.tracing.names import coarse, skeleton, word_skeleton
-from safeconduct.tracing.person_names import given_key, patronymic_key, split_name
+from safeconduct.tracing.names import coarse, skeleton, word_skeleton, words
+from safeconduct.tracing.person_names import (
+    given_key,
+    initial_key,
+    is_known_given_name,
+    patronymic_key,
+    split_name,
+)
 
 # Column name -> type, in the order the table is built. Types are the
 # portable names used for both DuckDB (Arrow) and Spark schemas.
@@ -23,6 +29,7 @@ COLUMNS: dict[str, str] = {
     "sn_sk": "string",
     "gn_sk": "string",
     "gn_key": "string",
+    "gn_known": "int",
     "name_key": "string",
     "sn_co": "string",
     "gn_co": "string",
@@ -52,36 +59,64 @@ def _surname_keys(surname: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _given_keys(given: str) -> tuple[str, str, str, str]:
+def _given_keys(given: str) -> tuple[str, str, str, str, int | None]:
     gn_sk = word_skeleton(given)
     gn_key = given_key(given) if given else ""
-    return gn_sk, gn_key, coarse(gn_key), coarse(gn_sk)
+    known = int(is_known_given_name(given)) if gn_sk else None
+    return gn_sk, gn_key, coarse(gn_key), coarse(gn_sk), known
 
 
 @lru_cache(maxsize=1 << 16)
 def _patronymic_keys(patronymic: str, is_initial: bool) -> tuple[Any, ...]:
-    pat_key = patronymic_key(patronymic) if patronymic else ""
-    if is_initial:
-        pat_key = pat_key[:1]
-    full = "" if is_initial else pat_key
-    return _or_none(full), _or_none(coarse(full)), _or_none(coarse(pat_key[:1])), int(is_initial)
+    full = patronymic_key(patronymic) if patronymic and not is_initial else ""
+    initial = initial_key(patronymic) if patronymic else ""
+    return _or_none(full), _or_none(coarse(full)), _or_none(initial), int(is_initial)
+
+
+# Most rows give one given name and a patronymic in their own fields: then
+# nothing moves between fields and each field's keys depend on its text alone.
+@lru_cache(maxsize=1 << 18)
+def _surname_field(raw: str) -> tuple[str, str]:
+    return _surname_keys(" ".join(words(raw)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _given_field(raw: str) -> tuple[str, str, str, str, int | None] | None:
+    parts = words(raw)
+    return _given_keys(parts[0]) if len(parts) == 1 else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _patronymic_field(raw: str) -> tuple[Any, ...] | None:
+    parts = words(raw)
+    if not parts:
+        return None
+    return _patronymic_keys(parts[0], 0 < len(" ".join(parts)) <= 2)
 
 
 def _name_values(surname: str, given: str, patronymic: str) -> tuple[Any, ...]:
-    name = split_name(surname, given, patronymic)
-    sn_sk, sn_co = _surname_keys(name.surname)
-    gn_sk, gn_key, gn_co, gn_sk_co = _given_keys(name.given.split(" ")[0])
+    given_keys = _given_field(given)
+    pat_keys = _patronymic_field(patronymic)
+    if given_keys is not None and pat_keys is not None:
+        sn_sk, sn_co = _surname_field(surname)
+    else:
+        name = split_name(surname, given, patronymic)
+        sn_sk, sn_co = _surname_keys(name.surname)
+        given_keys = _given_keys(name.given.split(" ")[0])
+        pat_keys = _patronymic_keys(name.patronymic.split(" ")[0], name.patronymic_is_initial)
+    gn_sk, gn_key, gn_co, gn_sk_co, gn_known = given_keys
     # The unordered pair of name keys survives a swap of surname and given name.
     pair = "|".join(sorted((sn_co, gn_sk_co))) if sn_sk and gn_sk else None
     return (
         _or_none(sn_sk),
         _or_none(gn_sk),
         _or_none(gn_key),
+        gn_known,
         f"{sn_sk}|{gn_key}" if sn_sk and gn_key else None,
         _or_none(sn_co),
         _or_none(gn_co),
         pair,
-        *_patronymic_keys(name.patronymic.split(" ")[0], name.patronymic_is_initial),
+        *pat_keys,
     )
 
 

@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from safeconduct.bureau import gate
-from safeconduct.bureau.gate import Output
 from safeconduct.tracing.dates import PartialDate, PartialDateError
 from safeconduct.tracing.matcher import Candidate, InquiryRow, RegistryRow
 
@@ -31,7 +29,8 @@ class InputFormatError(ValueError):
         self.source, self.row, self.column = source, row, column
 
 
-def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, stripped values in ``columns`` order) per non-blank row."""
     # utf-8-sig drops a byte-order mark if there is one.
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
@@ -49,8 +48,7 @@ def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[s
                 if not any(v.strip() for v in values):
                     continue
                 _raise_for_field(values, index, columns, path.name, reader.line_num)
-            pairs = zip(columns, index, strict=True)
-            yield reader.line_num, {c: values[i].strip() for c, i in pairs}
+            yield reader.line_num, [values[i].strip() for i in index]
 
 
 def _raise_for_field(
@@ -64,22 +62,28 @@ def _raise_for_field(
 
 
 def _read(
-    path: Path, columns: tuple[str, ...], build: Callable[[dict[str, str], PartialDate], T]
+    path: Path, columns: tuple[str, ...], build: Callable[[list[str], PartialDate], T]
 ) -> list[T]:
     key = columns[0]
+    dob_at = columns.index("date_of_birth")
     seen: set[str] = set()
     rows: list[T] = []
+    # Birth dates repeat across a registry: parse each distinct text once.
+    dates: dict[str, PartialDate] = {}
     try:
         for row, rec in _records(path, columns):
-            if not rec[key]:
+            if not rec[0]:
                 raise InputFormatError(path.name, row, key, "identifier is empty")
-            if rec[key] in seen:
-                raise InputFormatError(path.name, row, key, f"duplicate identifier {rec[key]!r}")
-            seen.add(rec[key])
-            try:
-                dob = PartialDate.parse(rec["date_of_birth"])
-            except PartialDateError as exc:
-                raise InputFormatError(path.name, row, "date_of_birth", str(exc)) from None
+            if rec[0] in seen:
+                raise InputFormatError(path.name, row, key, f"duplicate identifier {rec[0]!r}")
+            seen.add(rec[0])
+            text = rec[dob_at]
+            dob = dates.get(text)
+            if dob is None:
+                try:
+                    dob = dates[text] = PartialDate.parse(text)
+                except PartialDateError as exc:
+                    raise InputFormatError(path.name, row, "date_of_birth", str(exc)) from None
             rows.append(build(rec, dob))
     except UnicodeDecodeError as exc:
         raise InputFormatError(path.name, None, None, f"not UTF-8 ({exc.reason})") from None
@@ -90,25 +94,21 @@ def _read(
 
 def read_registry(path: Path) -> list[RegistryRow]:
     """Read a registry CSV (id, surname, given_name, patronymic, date_of_birth)."""
-    return _read(
-        path,
-        REGISTRY_COLUMNS,
-        lambda r, d: RegistryRow(r["id"], r["surname"], r["given_name"], r["patronymic"], d),
-    )
+    return _read(path, REGISTRY_COLUMNS, lambda r, d: RegistryRow(r[0], r[1], r[2], r[3], d))
 
 
 def read_inquiries(path: Path) -> list[InquiryRow]:
     """Read an inquiry CSV (inquiry_id, surname, given_name, patronymic, date_of_birth)."""
-    return _read(
-        path,
-        INQUIRY_COLUMNS,
-        lambda r, d: InquiryRow(r["inquiry_id"], r["surname"], r["given_name"], r["patronymic"], d),
-    )
+    return _read(path, INQUIRY_COLUMNS, lambda r, d: InquiryRow(r[0], r[1], r[2], r[3], d))
 
 
 def write_candidates(path: Path, candidates: list[Candidate]) -> None:
     """Write candidates as ``inquiry_id,id,score`` with four-decimal scores and CRLF line
     ends, through the export gate (which also neutralises an id a spreadsheet would run)."""
+    # The export gate is only needed to write: importing it is not free.
+    from safeconduct.bureau import gate
+    from safeconduct.bureau.gate import Output
+
     rows = [
         gate.admit(
             Output.TRACE_MATCHES, {"inquiry_id": c.inquiry_id, "id": c.id, "score": float(c.score)}

@@ -16,6 +16,9 @@ from importlib import resources
 from safeconduct.tracing.names import word_skeleton, words
 
 _DATA_FILE = "given_name_equivalents.csv"
+_DIMINUTIVES_FILE = "given_name_diminutives.csv"
+# Skeleton ending of a diminutive suffix (-ко, -ка: Макарко, Егорка, Левко).
+_DIMINUTIVE_ENDING = "ka"
 # Skeleton endings of patronymics: -ovich/-evich/-ovych/-yovych, -ich, -ovna/-evna.
 _PATRONYMIC_ENDINGS = ("vaz", "vna")
 
@@ -28,17 +31,34 @@ class Equivalents:
     patronymic: dict[str, str]
 
 
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("safeconduct.tracing").joinpath("data", name).read_text("utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
 @cache
 def equivalents() -> Equivalents:
-    """Load the Russian/Ukrainian given-name and patronymic equivalents."""
-    text = resources.files("safeconduct.tracing").joinpath("data", _DATA_FILE).read_text("utf-8")
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    """Load the Russian/Ukrainian given-name and patronymic equivalents, and diminutives."""
     given: dict[str, str] = {}
     patronymic: dict[str, str] = {}
-    for row in csv.DictReader(lines):
+    for row in _rows(_DATA_FILE):
         _add_pair(given, row["russian"], row["ukrainian"])
         _add_pair(patronymic, row["russian_patronymic"], row["ukrainian_patronymic"])
+    _add_diminutives(given, _rows(_DIMINUTIVES_FILE))
     return Equivalents(given=given, patronymic=patronymic)
+
+
+def _add_diminutives(given: dict[str, str], rows: list[dict[str, str]]) -> None:
+    meanings: dict[str, set[str]] = {}
+    for row in rows:
+        full = word_skeleton(row["name"])
+        meanings.setdefault(word_skeleton(row["diminutive"]), set()).add(given.get(full, full))
+    for short, keys in meanings.items():
+        # Skeletons fold vowels, so two forms may meet (Саня, Сеня): such a
+        # skeleton names no one in particular. A full name keeps its own key.
+        if len(keys) == 1:
+            given.setdefault(short, keys.pop())
 
 
 def _add_pair(table: dict[str, str], russian: str, ukrainian: str) -> None:
@@ -50,9 +70,22 @@ def _add_pair(table: dict[str, str], russian: str, ukrainian: str) -> None:
 
 @lru_cache(maxsize=50_000)
 def given_key(word: str) -> str:
-    """Return the key shared by every spelling and national form of a given name."""
+    """Return the key shared by every spelling, national and diminutive form of a given name."""
     sk = word_skeleton(word)
-    return equivalents().given.get(sk, sk)
+    table = equivalents().given
+    if sk in table:
+        return table[sk]
+    # A known name with a diminutive suffix (Лазарко, Егорка) is that name.
+    stem = sk.removesuffix(_DIMINUTIVE_ENDING)
+    if stem != sk and len(stem) >= 3 and stem in table:
+        return table[stem]
+    return sk
+
+
+def is_known_given_name(word: str) -> bool:
+    """Tell whether a given name is one the name tables know (in any form)."""
+    sk = word_skeleton(word)
+    return sk in equivalents().given or given_key(word) != sk
 
 
 @lru_cache(maxsize=50_000)
@@ -60,6 +93,23 @@ def patronymic_key(word: str) -> str:
     """Return the key shared by every spelling and national form of a patronymic."""
     sk = word_skeleton(word)
     return equivalents().patronymic.get(sk, sk)
+
+
+@lru_cache(maxsize=50_000)
+def initial_key(word: str) -> str:
+    """Return a key for the first sound of a name, as its initial would be written.
+
+    Vowels stay apart (a skeleton folds them all into one), and a glide
+    written before a vowel gives way to it: Ye, Je and Ie are all E.
+    """
+    latin = "".join(words(word))
+    if len(latin) > 1 and latin[0] in "yji" and latin[1] in "aeiou":
+        latin = latin[1:]
+    if latin.startswith("ou"):  # French у
+        return "u"
+    if latin[:1] in tuple("aeiouy"):
+        return "i" if latin[0] == "y" else latin[0]
+    return word_skeleton(latin)[:1]
 
 
 def looks_like_patronymic(word: str) -> bool:

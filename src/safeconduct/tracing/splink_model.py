@@ -1,15 +1,16 @@
 """The Fellegi-Sunter model for tracing: comparisons and blocking rules.
 
 Pure builders: they return Splink creator objects and touch no database, so
-the same model runs on DuckDB and on Spark. Custom SQL is kept to plain
-equality and arithmetic; string distances come from Splink's level library,
-which writes the right function for each dialect.
+the same model runs on DuckDB and on Spark. Levels and rules are predicates
+(predicates.py) that render as SQL for Splink and run as Python for the
+incremental scorer (pairs.py): one definition, two readings.
 
 Every level carries a prior m (how often a family's inquiry about this person
-lands there) and a prior u (how often two different people do). EM refines m
-when a batch of inquiries is large enough; random sampling of a registry big
-enough to sample re-estimates u. The u priors were measured on the benchmark's
-synthetic population (bench/tracing_data.py) and are only a starting point.
+lands there) and a prior u (how often two different people do). EM can refine
+m when asked (SplinkMatcher(train_em=True)); random sampling of a registry big
+enough to sample re-estimates u, except for levels that need one side to lack
+detail. The u priors were measured on the benchmark's synthetic population
+(bench/tracing_data.py) and are only a starting point.
 """
 
 from __future__ import annotations
@@ -17,13 +18,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from safeconduct.tracing.predicates import (
+    Expr,
+    Record,
+    apart,
+    both,
+    differ,
+    edits,
+    edits_across,
+    either,
+    flagged,
+    missing,
+    same,
+    within,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """One comparison level: SQL over ``_l``/``_r`` columns with m and u priors."""
+    """One comparison level: a predicate (``None`` for ELSE) with m and u priors."""
 
     label: str
-    sql: str
+    when: Expr | None
     m: float
     u: float
     # Fixed levels keep their prior m: EM would fit it to the batch, wrongly.
@@ -31,6 +47,20 @@ class Level:
     # Column whose value frequency replaces u: sharing a common surname or
     # patronymic is weaker evidence than sharing a rare one.
     tf: str | None = None
+    # Levels that need one side to lack detail keep their prior u: both m and
+    # u carry the chance that an inquiry lacks it, and only their ratio (the
+    # chance that different people agree on what is left) means anything. A
+    # registry sample measures its own share of partial records instead.
+    fixed_u: bool = False
+
+    @property
+    def sql(self) -> str:
+        """The level's Splink SQL condition."""
+        return self.when.sql() if self.when is not None else "ELSE"
+
+    def holds(self, left: Record, right: Record) -> bool:
+        """Tell whether a pair of feature records falls in this level (ELSE always does)."""
+        return self.when is None or self.when(left, right)
 
     def as_dict(self, *, term_frequencies: bool) -> dict[str, Any]:
         """Return the Splink level dict."""
@@ -40,6 +70,7 @@ class Level:
             "m_probability": self.m,
             "u_probability": self.u,
             "fix_m_probability": self.fixed_m,
+            "fix_u_probability": self.fixed_u,
         }
         if term_frequencies and self.tf:
             level["tf_adjustment_column"] = self.tf
@@ -47,163 +78,240 @@ class Level:
         return level
 
 
+# Two known given names a letter apart (Mykola, Mykyta) are two names, not a slip.
+_NOT_TWO_NAMES = flagged("gn_known", 0)
 NAME_LEVELS = (
     # One level for exact and transliterated agreement: two different people
     # share a name skeleton about as often as they share its spelling.
     # name_key is surname skeleton | given-name key.
     Level(
         "same surname skeleton, equivalent given name",
-        "name_key_l = name_key_r",
+        same("name_key"),
         0.8,
         4e-4,
         tf="name_key",
     ),
     Level(
         "coarse skeletons agree (ch read as kh or as sh)",
-        "sn_co_l = sn_co_r AND gn_co_l = gn_co_r",
+        same("sn_co") & same("gn_co"),
         0.05,
         1e-5,
     ),
     Level(
         "surname and given name swapped",
-        "pair_key_l = pair_key_r AND sn_co_l <> sn_co_r",
+        same("pair_key") & differ("sn_co"),
         0.05,
         2e-5,
+    ),
+    # A swap and a slip together: one name crosses over intact, the other
+    # (on the other side) is one edit from its partner.
+    Level(
+        "names swapped, one of them one edit away",
+        (same("sn_sk", "gn_sk") & edits_across("gn_sk", "sn_sk", 1))
+        | (same("gn_sk", "sn_sk") & edits_across("sn_sk", "gn_sk", 1)),
+        0.01,
+        5e-6,
     ),
     # Skeletons are short, so one slip moves Jaro-Winkler a lot: count edits.
     # The name that agrees carries the frequency: Ivanov plus a near-Ivan is
     # weaker evidence than a rare surname plus a near-Ivan.
     Level(
         "same surname, given name one edit away",
-        "sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 1",
+        same("sn_co") & edits("gn_sk", 1) & _NOT_TWO_NAMES,
         0.03,
         3e-4,
         tf="sn_sk",
     ),
     Level(
         "same given name, surname one edit away",
-        "gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 1",
+        same("gn_co") & edits("sn_sk", 1),
         0.03,
         1e-3,
         tf="gn_key",
     ),
     Level(
         "one name the same, the other two edits away",
-        "(sn_co_l = sn_co_r AND damerau_levenshtein(gn_sk_l, gn_sk_r) <= 2) OR "
-        "(gn_co_l = gn_co_r AND damerau_levenshtein(sn_sk_l, sn_sk_r) <= 2)",
+        (same("sn_co") & edits("gn_sk", 2) & _NOT_TWO_NAMES) | (same("gn_co") & edits("sn_sk", 2)),
         0.01,
         1e-3,
     ),
     # Half a name stays at its prior: a benchmark without nicknames or changed
     # surnames would teach EM that this never happens.
-    Level("same surname skeleton", "sn_sk_l = sn_sk_r", 0.01, 6e-3, True, tf="sn_sk"),
-    Level("equivalent given name", "gn_key_l = gn_key_r", 0.005, 6e-2, True, tf="gn_key"),
+    Level("same surname skeleton", same("sn_sk"), 0.01, 6e-3, True, tf="sn_sk"),
+    Level("equivalent given name", same("gn_key"), 0.005, 6e-2, True, tf="gn_key"),
     # Families rarely get every name wrong; EM, seeing namesakes born on the
     # same day, would say otherwise.
-    Level("else", "ELSE", 0.005, 0.93, fixed_m=True),
+    Level("else", None, 0.005, 0.93, fixed_m=True),
 )
 # A level that needs one side to lack detail (only an initial, only a year)
 # never shows up in a sample of registry pairs, so its u is set here: the
 # chance that an inquiry lacks the detail (its m) times the chance that two
 # different people agree on what is left.
 PATRONYMIC_LEVELS = (
-    Level("equivalent patronymic", "pat_key_l = pat_key_r", 0.85, 0.055, tf="pat_key"),
-    Level("coarse patronymic agrees", "pat_co_l = pat_co_r", 0.04, 4e-4),
+    Level("equivalent patronymic", same("pat_key"), 0.85, 0.055, tf="pat_key"),
+    Level("coarse patronymic agrees", same("pat_co"), 0.04, 4e-4),
+    # Patronymics are long: two different ones are rarely a letter apart.
+    Level("patronymic one edit away", edits("pat_key", 1), 0.03, 1e-3),
     Level(
         "patronymic initial agrees",
-        "pat_init_l = pat_init_r AND (pat_is_init_l = 1 OR pat_is_init_r = 1)",
+        same("pat_init") & flagged("pat_is_init"),
         0.1,
         0.1 * 0.08,
         fixed_m=True,
+        fixed_u=True,
     ),
-    Level("else", "ELSE", 0.005, 0.94, fixed_m=True),
+    Level("else", None, 0.005, 0.94, fixed_m=True),
 )
 # Date m values stay fixed: EM cannot tell a namesake with another birth date
 # from a match with a mistyped one, and would learn that dates do not matter.
 DOB_LEVELS = (
-    Level("exact date of birth", "dob_l = dob_r", 0.75, 7e-5, fixed_m=True),
+    Level("exact date of birth", same("dob"), 0.75, 7e-5, fixed_m=True),
     Level(
         "day and month swapped",
-        "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r",
+        both(same("dob_y"), same("dob_m", "dob_d"), same("dob_d", "dob_m")),
         0.04,
         2e-5,
         True,
     ),
-    Level("one day apart", "abs(dob_days_l - dob_days_r) <= 1", 0.05, 1.4e-4, fixed_m=True),
+    Level("one day apart", within("dob_days", 1), 0.05, 1.4e-4, fixed_m=True),
     Level(
         "year and month agree, day unknown on one side",
-        "dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND (dob_d_l IS NULL OR dob_d_r IS NULL)",
+        same("dob_y") & same("dob_m") & missing("dob_d"),
         0.04,
         0.04 / 480,
         fixed_m=True,
+        fixed_u=True,
     ),
     Level(
         "year agrees, month unknown on one side",
-        "dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
+        same("dob_y") & missing("dob_m"),
         0.08,
         0.08 / 40,
         fixed_m=True,
+        fixed_u=True,
     ),
     Level(
         "day and month agree, year one apart",
-        "dob_m_l = dob_m_r AND dob_d_l = dob_d_r AND abs(dob_y_l - dob_y_r) = 1",
+        both(same("dob_m"), same("dob_d"), apart("dob_y", 1)),
         0.01,
         1.4e-4,
         fixed_m=True,
     ),
-    Level("year and month agree", "dob_y_l = dob_y_r AND dob_m_l = dob_m_r", 0.01, 2e-3, True),
-    Level("year agrees", "dob_y_l = dob_y_r", 0.01, 0.023, fixed_m=True),
+    # A slip of one key in a full date: a digit of the year, month or day.
+    # Such a slip leaves two of the three parts intact, and testing that
+    # first spares the distance on almost every pair.
+    Level(
+        "date one keystroke away",
+        either(
+            same("dob_y") & same("dob_m"),
+            same("dob_y") & same("dob_d"),
+            same("dob_m") & same("dob_d"),
+        )
+        & edits("dob", 1),
+        0.03,
+        1.5e-3,
+        fixed_m=True,
+    ),
+    Level("year and month agree", same("dob_y") & same("dob_m"), 0.01, 2e-3, True),
+    Level("year agrees", same("dob_y"), 0.01, 0.023, fixed_m=True),
     # Families know the birth date: beyond the slips above, disagreement is rare.
-    Level("else", "ELSE", 0.005, 0.975, fixed_m=True),
+    Level("else", None, 0.005, 0.975, fixed_m=True),
 )
 # Frequencies from one registry are noisy for rare values: never let a name
 # look rarer than this.
 _TF_MINIMUM_U = {"name_key": 2e-5, "sn_sk": 1e-4, "gn_key": 1e-3, "pat_key": 1e-3}
-_NULL_SQL = {
-    "name": "sn_sk_l IS NULL AND gn_sk_l IS NULL OR sn_sk_r IS NULL AND gn_sk_r IS NULL",
-    "patronymic": "pat_init_l IS NULL OR pat_init_r IS NULL",
-    "dob": "dob_y_l IS NULL OR dob_y_r IS NULL",
+# A pair lands in a comparison's null level (weight 0) when this holds.
+NULL_LEVELS: dict[str, Expr] = {
+    "name": (missing("sn_sk", "l") & missing("gn_sk", "l"))
+    | (missing("sn_sk", "r") & missing("gn_sk", "r")),
+    "patronymic": missing("pat_init"),
+    "dob": missing("dob_y"),
 }
-_LEVELS = {"name": NAME_LEVELS, "patronymic": PATRONYMIC_LEVELS, "dob": DOB_LEVELS}
+LEVELS = {"name": NAME_LEVELS, "patronymic": PATRONYMIC_LEVELS, "dob": DOB_LEVELS}
 
 
 def comparison(name: str, *, term_frequencies: bool = True) -> Any:
     """Build the named comparison: ``name``, ``patronymic`` or ``dob``."""
     from splink import comparison_library as cl
 
-    null = {"sql_condition": _NULL_SQL[name], "label_for_charts": "null", "is_null_level": True}
+    null = {
+        "sql_condition": NULL_LEVELS[name].sql(),
+        "label_for_charts": "null",
+        "is_null_level": True,
+    }
     levels: list[Any] = [null]
-    levels += [level.as_dict(term_frequencies=term_frequencies) for level in _LEVELS[name]]
+    levels += [level.as_dict(term_frequencies=term_frequencies) for level in LEVELS[name]]
     return cl.CustomComparison(comparison_levels=levels, output_column_name=name)
 
 
-# Both names agree, but the inquiry gives neither a year nor a patronymic.
-_NAMES_ONLY_RULE = (
-    "l.sn_co = r.sn_co AND l.gn_co = r.gn_co "
-    "AND (l.dob_y IS NULL OR r.dob_y IS NULL) AND (l.pat_key IS NULL OR r.pat_key IS NULL)"
+@dataclass(frozen=True, slots=True)
+class BlockingRule:
+    """Equality on ``columns``, narrowed by an optional predicate.
+
+    A column is a name, or a (left, right) pair for a rule that compares one
+    column of a record with another column of its partner. ``keyspace`` names
+    the blocking keys; two mirrored rules share one, so their keys coincide.
+    """
+
+    name: str
+    columns: tuple[str | tuple[str, str], ...]
+    narrow: Expr | None = None
+    keyspace: str = ""
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The (left, right) column of each equality."""
+        return tuple((c, c) if isinstance(c, str) else c for c in self.columns)
+
+    def sql(self) -> str:
+        """The rule as Splink blocking SQL."""
+        parts = [f"l.{a} = r.{b}" for a, b in self.pairs()]
+        if self.narrow is not None:
+            parts.append(self.narrow.sql("block"))
+        return " AND ".join(parts)
+
+    def holds(self, left: Record, right: Record) -> bool:
+        """Tell whether the rule would compare two feature records."""
+        equal = all(left[a] is not None and left[a] == right[b] for a, b in self.pairs())
+        return equal and (self.narrow is None or self.narrow(left, right))
+
+    def creator(self) -> Any:
+        """The rule as Splink takes it."""
+        from splink import block_on
+
+        if self.narrow is None and all(isinstance(c, str) for c in self.columns):
+            return block_on(*self.columns)  # type: ignore[arg-type]
+        return self.sql()
+
+
+# Each rule misses some corruptions, but every corruption keeps at least one
+# rule intact: both names (any spelling, form or order) with the year, the
+# day and month or the patronymic, or one name with the date. Names alone are
+# too common to block on: with Zipf-like surnames they bring millions of
+# pairs at registry scale.
+_SWAPPED = "swapped_month"
+BLOCKING_RULES = (
+    BlockingRule("names_year", ("sn_co", "gn_co", "dob_y")),
+    BlockingRule("names_pat", ("sn_co", "gn_co", "pat_key")),
+    # Both names agree, but the inquiry gives neither a year nor a patronymic.
+    BlockingRule("names_only", ("sn_co", "gn_co"), missing("dob_y") & missing("pat_key")),
+    # A slip in the year: the day and month still hold.
+    BlockingRule("names_day", ("sn_co", "gn_co", "dob_m", "dob_d")),
+    BlockingRule("pair_year", ("pair_key", "dob_y")),
+    BlockingRule("pair_pat", ("pair_key", "pat_key")),
+    # Swapped names with a slip in one of them: the other still pairs across.
+    # One name is weak, so the month of birth joins the year.
+    BlockingRule(_SWAPPED, (("sn_sk", "gn_sk"), "dob_y", "dob_m"), keyspace=_SWAPPED),
+    BlockingRule(f"{_SWAPPED}_mirror", (("gn_sk", "sn_sk"), "dob_y", "dob_m"), keyspace=_SWAPPED),
+    BlockingRule("surname_dob", ("sn_co", "dob")),
+    BlockingRule("surname_pat_year", ("sn_sk", "pat_key", "dob_y")),
+    BlockingRule("given_dob", ("gn_key", "dob")),
+    BlockingRule("given_pat_year", ("gn_key", "pat_key", "dob_y")),
 )
 
 
 def blocking_rules() -> list[Any]:
-    """Return rules that between them catch every corruption in the benchmark.
-
-    Each rule misses some corruptions, but every corruption keeps at least one
-    rule intact: both names (any spelling, form or order) with the year or the
-    patronymic, or one name with the date. Names alone are too common to block
-    on: with Zipf-like surnames they bring millions of pairs at registry scale.
-    """
-    from splink import block_on
-
-    return [
-        block_on("sn_co", "gn_co", "dob_y"),
-        block_on("sn_co", "gn_co", "pat_key"),
-        _NAMES_ONLY_RULE,
-        block_on("pair_key", "dob_y"),
-        block_on("sn_co", "dob"),
-        block_on("sn_sk", "pat_key", "dob_y"),
-        block_on("gn_key", "dob"),
-        block_on("gn_key", "pat_key", "dob_y"),
-    ]
+    """Return the Splink blocking rules (see ``BLOCKING_RULES``)."""
+    return [rule.creator() for rule in BLOCKING_RULES]
 
 
 def em_training_rules() -> list[Any]:
@@ -223,7 +331,7 @@ def settings(*, link_type: str, prior: float, term_frequencies: bool = True) -> 
 
     return SettingsCreator(
         link_type=link_type,  # type: ignore[arg-type]
-        comparisons=[comparison(n, term_frequencies=term_frequencies) for n in _LEVELS],
+        comparisons=[comparison(n, term_frequencies=term_frequencies) for n in LEVELS],
         blocking_rules_to_generate_predictions=blocking_rules(),
         probability_two_random_records_match=prior,
         retain_matching_columns=False,

@@ -26,6 +26,8 @@ from safeconduct.http.errors import (
     install_error_handlers,
 )
 from safeconduct.http.limits import BodySizeLimit
+from safeconduct.inquiries import api as inquiries_api
+from safeconduct.inquiries import api_exchange as inquiries_exchange_api
 from safeconduct.intake import api as intake_api
 from safeconduct.people import api as people_api
 from safeconduct.repatriation import api as repatriation_api
@@ -137,6 +139,8 @@ def create_app(rt: Runtime) -> FastAPI:
         api_deaths.router,
         api_statistics.router,
         api_transmissions.router,
+        inquiries_exchange_api.router,  # before: /inquiries/export.* is not an id
+        inquiries_api.router,
         disclosure_api.router,
         audit_api.router,
     ):

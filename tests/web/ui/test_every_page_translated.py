@@ -271,7 +271,7 @@ def build_world(rt: Runtime, client: TestClient) -> World:
         account, secret = add_account(rt, username, role, enrolled=True)
         account_ids[role] = account.id
         sessions[role] = session_headers(add_session(rt, account))
-        if role in (Role.INTAKE, Role.REGISTRAR, Role.VERIFIER):
+        if role in (Role.INTAKE, Role.REGISTRAR, Role.VERIFIER, Role.TRACING):
             tokens[role] = mint_token(rt, account, secret)[0]
     token_id = mint_token(rt, *add_account(rt, "halyna", Role.TRACING, enrolled=True))[1].id
     registrar, intake = tokens[Role.REGISTRAR], tokens[Role.INTAKE]
@@ -313,7 +313,14 @@ def build_world(rt: Runtime, client: TestClient) -> World:
     path = f"/api/v1/custodies/{custody['id']}/circumstances/reveal"
     _api(client, verifier, "POST", path, reveal)
     _api(client, intake, "POST", f"/api/v1/requests/{rid}/reveal", reveal)
+    inquiry = _api(client, tokens[Role.TRACING], "POST", "/api/v1/inquiries", {
+        "surname": person["surname"], "given_name": person["given_names"],
+        "contact": "+000 555 01 03", "relationship": "parent",
+    })  # fmt: skip
+    _api(client, registrar, "PUT", f"/api/v1/persons/{person['id']}/family-consent",
+         {"family_may_be_told": True, "place_may_be_told": False})  # fmt: skip
     ids = {
+        "inquiry_id": inquiry["id"],
         "person_id": person["id"],
         "custody_id": custody["id"],
         "request_id": rid,

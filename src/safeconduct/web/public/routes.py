@@ -20,9 +20,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from safeconduct.channels import official, service
-from safeconduct.channels.models import PublicStatus, SubmissionKind
+from safeconduct.channels import limits, official, service
+from safeconduct.channels.models import PublicStatus, SubmissionKind, Ticket, TicketKind
 from safeconduct.channels.policy import FieldError, check_fields
+from safeconduct.db import utcnow
+from safeconduct.inquiries import policy as inquiry_policy
+from safeconduct.inquiries import service as inquiries
 from safeconduct.intake.models import Channel
 from safeconduct.runtime import PublicRuntime
 from safeconduct.web.public.deps import PublicDb, PublicRt, public_runtime
@@ -102,6 +105,55 @@ def receipt_file(
     )
 
 
+# Family inquiries ----------------------------------------------------------------------
+
+RELATIONSHIPS = [r.value for r in inquiry_policy.Relationship]
+
+
+@router.get("/inquiry", response_class=HTMLResponse)
+def inquiry_form(request: Request) -> HTMLResponse:
+    return page(request, "inquiry.html", values={}, problem=None, relationships=RELATIONSHIPS)
+
+
+@router.post("/inquiry", dependencies=LIMITED, response_class=HTMLResponse)
+def inquiry_submit(
+    request: Request,
+    prt: PublicRt,
+    surname: Short = "",
+    given_name: Short = "",
+    patronymic: Short = "",
+    date_of_birth: Short = "",
+    place_last_seen: Short = "",
+    contact: Short = "",
+    relationship: Short = "",
+    language: Short = "",
+    lang: Short = "",
+    website: Short = "",
+) -> HTMLResponse:
+    """A family asks about someone. There is no search here and nothing is answered now:
+    the answer is read later with the codename, on a day that tells nothing."""
+    if website:
+        return _refused(request, lang)
+    values = {"surname": surname, "given_name": given_name, "patronymic": patronymic,
+              "date_of_birth": date_of_birth, "place_last_seen": place_last_seen,
+              "contact": contact, "relationship": relationship,
+              "language": language or language_of(request, lang)}  # fmt: skip
+    try:
+        fields = inquiry_policy.check_fields(values)
+    except FieldError as exc:
+        return page(request, "inquiry.html", language=lang, status_code=422, values=values,
+                    problem=exc.field, relationships=RELATIONSHIPS)  # fmt: skip
+    # Per contact as well as per client: one family asking for many names is a prober.
+    rule = limits.configured(request.app.state).contact
+    bucket = limits.contact_bucket(prt.channels.secret, fields.contact)
+    limits.count(prt, bucket=bucket, rule=rule, now=utcnow())
+    with prt.transaction() as db:
+        issued = inquiries.submit(
+            db, keys=prt.channels, audit=prt.audit, channel=Channel.WEB_FORM, fields=fields
+        )
+    return page(request, "inquiry_receipt.html", language=lang, issued=issued)
+
+
 # Status ------------------------------------------------------------------------------
 
 
@@ -110,6 +162,15 @@ class StatusView:
     reference: str
     status: str
     replies: list[service.Reply]
+    kind: str = TicketKind.REQUEST.value
+    # An inquiry's answers on the ladder, once their release day has come.
+    answers: tuple[dict[str, str], ...] = ()
+
+
+def _view(ticket: Ticket, replies: list[service.Reply]) -> StatusView:
+    answers = tuple(a for r in replies if (a := inquiry_policy.read_answer(r.text)) is not None)
+    texts = [r for r in replies if inquiry_policy.read_answer(r.text) is None]
+    return StatusView(ticket.reference, ticket.public_status, texts, ticket.kind, answers)
 
 
 @dataclass(frozen=True)
@@ -135,8 +196,7 @@ def _status_view(prt: PublicRuntime, typed: str) -> StatusView | None:
         ticket = service.find_ticket(db, keys=prt.channels, typed=typed)
         if ticket is None:
             return None
-        replies = service.read_replies(db, ticket=ticket, typed=typed)
-        return StatusView(ticket.reference, ticket.public_status, replies)
+        return _view(ticket, service.read_replies(db, ticket=ticket, typed=typed))
 
 
 def _write_again(prt: PublicRuntime, typed: str, text: str) -> Written:
@@ -145,7 +205,8 @@ def _write_again(prt: PublicRuntime, typed: str, text: str) -> Written:
         if ticket is None:
             return Written(None)
         sent, problem = False, None
-        if ticket.public_status != PublicStatus.CLOSED.value:
+        writable = ticket.kind != TicketKind.INQUIRY.value
+        if writable and ticket.public_status != PublicStatus.CLOSED.value:
             try:
                 service.write_again(
                     db, keys=prt.channels, audit=prt.audit, ticket=ticket, text=text
@@ -154,7 +215,7 @@ def _write_again(prt: PublicRuntime, typed: str, text: str) -> Written:
             except FieldError as exc:  # checked before anything is written
                 problem = exc.field
         replies = service.read_replies(db, ticket=ticket, typed=typed)
-        return Written(StatusView(ticket.reference, ticket.public_status, replies), sent, problem)
+        return Written(_view(ticket, replies), sent, problem)
 
 
 @router.get("/status", response_class=HTMLResponse)

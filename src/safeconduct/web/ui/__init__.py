@@ -18,6 +18,8 @@ from safeconduct.web.ui import (
     routes_custody,
     routes_deaths,
     routes_exchange,
+    routes_inquiries,
+    routes_inquiry_exchange,
     routes_integrations,
     routes_people,
     routes_preferences,
@@ -56,6 +58,8 @@ def install_ui(app: FastAPI) -> None:
         routes_deaths,
         routes_statistics,
         routes_transmissions,
+        routes_inquiry_exchange,
+        routes_inquiries,
     ):
         app.include_router(module.router, include_in_schema=False)
     routes_treatment.remember_terms(app)
