@@ -20,7 +20,14 @@ from safeconduct.inquiries.models import (
     InquiryCandidate,
     InquiryStatus,
 )
-from safeconduct.inquiries.policy import Consent, Step, StepNotSupportedError, read_answer
+from safeconduct.inquiries.policy import (
+    Consent,
+    Step,
+    StepNotSupportedError,
+    check_fields,
+    read_answer,
+)
+from safeconduct.intake.models import Channel
 from safeconduct.runtime import Runtime
 from tests.factories import ACTOR, add_custody, add_person
 from tests.inquiries.helpers import add_visit, enter
@@ -181,3 +188,16 @@ def _person(rt: Runtime, person_id: str):  # type: ignore[no-untyped-def]
 
     with rt.sessions() as s:
         return s.get(Person, person_id)
+
+
+def test_a_decision_in_the_same_transaction_clears_the_new_candidate_flag(rt: Runtime) -> None:
+    add_person(rt, "KOVALENKO", given_names="Petro", date_of_birth="1990-04-12")
+    form = check_fields({"surname": "Коваленко", "given_name": "Петро", "contact": "+1 2",
+                         "relationship": "parent", "date_of_birth": "1990-04-12"})  # fmt: skip
+    with rt.transaction() as s:
+        entered = service.enter(s, keyring=rt.keyring, keys=rt.channels, audit=rt.audit,
+                                actor=ACTOR, fields=form, channel=Channel.PHONE)  # fmt: skip
+        [(candidate, _)] = service.candidates(s, entered.inquiry.id)
+        service.decide(s, audit=rt.audit, actor=ACTOR, candidate=candidate, confirm=True)
+    with rt.sessions() as s:
+        assert service.with_new_candidates(s) == 0

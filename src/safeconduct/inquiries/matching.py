@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from safeconduct.db import new_id, today
@@ -164,9 +164,10 @@ def _propose(session: Session, found: Sequence[Found]) -> list[Found]:
         session.execute(insert(InquiryCandidate), rows)
         flagged = sorted({f.inquiry_id for f in fresh})
         for part in _chunks(flagged):
-            session.query(Inquiry).filter(Inquiry.id.in_(part)).update(
-                {Inquiry.new_candidates: True}, synchronize_session=False
-            )
+            # Synchronised with the session (the default): an inquiry already loaded sees
+            # the flag, so an officer's decision in the same transaction clears it for real.
+            flag = update(Inquiry).where(Inquiry.id.in_(part)).values(new_candidates=True)
+            session.execute(flag)
     return fresh
 
 
