@@ -42,6 +42,7 @@ from safeconduct.inquiries.schemas import (
     StepsRead,
 )
 from safeconduct.people import service as people_service
+from safeconduct.runtime import Runtime
 
 router = APIRouter(tags=["inquiries"], responses=GUARDED)
 CHANGES = errors(404, 409, 422)
@@ -142,10 +143,19 @@ def review(inquiry_id: str, db: DbSession, rt: RuntimeDep, who: Revealer) -> Inq
 
 
 def candidate_or_404(db: Session, inquiry_id: str, person_id: str) -> InquiryCandidate:
-    for candidate, _ in service.candidates(db, inquiry_id):
-        if candidate.person_id == person_id:
-            return candidate
-    raise HTTPException(404, "candidate not found")
+    found = service.candidate(db, inquiry_or_404(db, inquiry_id).id, person_id)
+    if found is None:
+        raise HTTPException(404, "candidate not found")
+    return found
+
+
+def _decided(
+    db: Session, rt: Runtime, who: Principal, inquiry_id: str, person_id: str, *, confirm: bool
+) -> CandidateRead:
+    candidate = candidate_or_404(db, inquiry_id, person_id)
+    done = checked(lambda: service.decide(db, audit=rt.audit, actor=who.actor,
+                                          candidate=candidate, confirm=confirm))  # fmt: skip
+    return CandidateRead.model_validate(done)
 
 
 @router.post(
@@ -157,10 +167,7 @@ def confirm(
     inquiry_id: str, person_id: str, db: DbSession, rt: RuntimeDep, who: Answerer
 ) -> CandidateRead:
     """Confirm a candidate: this is the person the family asks about (audited)."""
-    candidate = candidate_or_404(db, inquiry_or_404(db, inquiry_id).id, person_id)
-    done = checked(lambda: service.decide(db, audit=rt.audit, actor=who.actor,
-                                          candidate=candidate, confirm=True))  # fmt: skip
-    return CandidateRead.model_validate(done)
+    return _decided(db, rt, who, inquiry_id, person_id, confirm=True)
 
 
 @router.post(
@@ -172,10 +179,7 @@ def reject(
     inquiry_id: str, person_id: str, db: DbSession, rt: RuntimeDep, who: Answerer
 ) -> CandidateRead:
     """Reject a candidate: not the person asked about (audited)."""
-    candidate = candidate_or_404(db, inquiry_or_404(db, inquiry_id).id, person_id)
-    done = checked(lambda: service.decide(db, audit=rt.audit, actor=who.actor,
-                                          candidate=candidate, confirm=False))  # fmt: skip
-    return CandidateRead.model_validate(done)
+    return _decided(db, rt, who, inquiry_id, person_id, confirm=False)
 
 
 @router.get("/inquiries/{inquiry_id}/steps", response_model=StepsRead, responses=CHANGES)

@@ -283,6 +283,14 @@ def candidates(session: Session, inquiry_id: str) -> list[tuple[InquiryCandidate
     return [(c, p) for c, p in session.execute(stmt)]
 
 
+def candidate(session: Session, inquiry_id: str, person_id: str) -> InquiryCandidate | None:
+    """One candidate of an inquiry, by the person proposed."""
+    stmt = select(InquiryCandidate).where(
+        InquiryCandidate.inquiry_id == inquiry_id, InquiryCandidate.person_id == person_id
+    )
+    return session.scalars(stmt).one_or_none()
+
+
 def confirmed_person(session: Session, inquiry_id: str) -> Person | None:
     stmt = (
         select(Person)

@@ -11,6 +11,7 @@ NULL in SQL can be read as false in Python without changing any outcome.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,16 +26,16 @@ def _col(name: str, side: Side, style: Style) -> str:
     return f"{name}_{side}" if style == "level" else f"{side}.{name}"
 
 
-class Expr:
-    """A predicate over a pair of records."""
+class Expr(ABC):
+    """A predicate over a pair of records: every kind renders SQL and evaluates in Python."""
 
+    @abstractmethod
     def sql(self, style: Style = "level") -> str:
         """Render the predicate as SQL."""
-        raise NotImplementedError
 
+    @abstractmethod
     def __call__(self, left: Record, right: Record) -> bool:
         """Evaluate the predicate on two records."""
-        raise NotImplementedError
 
     def __and__(self, other: Expr) -> Expr:
         return _Join("AND", (self, other), all)

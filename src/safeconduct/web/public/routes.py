@@ -168,9 +168,15 @@ class StatusView:
 
 
 def _view(ticket: Ticket, replies: list[service.Reply]) -> StatusView:
-    answers = tuple(a for r in replies if (a := inquiry_policy.read_answer(r.text)) is not None)
-    texts = [r for r in replies if inquiry_policy.read_answer(r.text) is None]
-    return StatusView(ticket.reference, ticket.public_status, texts, ticket.kind, answers)
+    answers: list[dict[str, str]] = []
+    texts: list[service.Reply] = []
+    for reply in replies:
+        answer = inquiry_policy.read_answer(reply.text)
+        if answer is None:
+            texts.append(reply)
+        else:
+            answers.append(answer)
+    return StatusView(ticket.reference, ticket.public_status, texts, ticket.kind, tuple(answers))
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def decide(
     """Confirm or reject a candidate (audited); back to the inquiry."""
     if decision not in ("confirm", "reject"):
         raise HTTPException(404, "not found")
-    candidate = candidate_or_404(db, inquiry_or_404(db, inquiry_id).id, person_id)
+    candidate = candidate_or_404(db, inquiry_id, person_id)
     _run(lambda: service.decide(db, audit=rt.audit, actor=who.actor, candidate=candidate,
                                 confirm=decision == "confirm"))  # fmt: skip
     return _back(inquiry_id)
