@@ -14,9 +14,14 @@ from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.bureau import statistics
 from safeconduct.bureau.statistics import StatisticsFormat
+from safeconduct.bureau.suppression import SuppressionError
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession, RuntimeDep
 from safeconduct.http.errors import GUARDED, errors, invalid
+
+# The suppression could not prove every hidden count safe (it refuses rather than publish):
+# a conflict with the day's data, never a server error, and no count in the message.
+UNPROTECTED = "these counts cannot be published with every small count protected"
 
 router = APIRouter(tags=["bureau"], responses=GUARDED)
 Reader = Annotated[Principal, Depends(Requires(Permission.STATISTICS_READ))]
@@ -52,13 +57,15 @@ def _export(
         )
     except statistics.UnknownDimensionError:
         raise HTTPException(404, "dimension: no such statistics table") from None
+    except SuppressionError:
+        raise HTTPException(409, UNPROTECTED) from None
     return _answer(done)
 
 
 @router.get(
     "/statistics",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}, **errors(422)},
+    responses={200: {"content": {"application/json": {}}}, **errors(409, 422)},
 )
 def as_json(db: DbSession, rt: RuntimeDep, who: Reader, at: At = None) -> Response:
     """Every table (one per dimension, place x status, place x sex) with its counts: a
@@ -69,7 +76,7 @@ def as_json(db: DbSession, rt: RuntimeDep, who: Reader, at: At = None) -> Respon
 @router.get(
     "/statistics.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **errors(422)},
+    responses={200: {"content": {"text/csv": {}}}, **errors(409, 422)},
 )
 def as_csv(db: DbSession, rt: RuntimeDep, who: Reader, at: At = None) -> Response:
     """The same tables as CSV, one line per count; an empty value is a total."""
@@ -79,7 +86,7 @@ def as_csv(db: DbSession, rt: RuntimeDep, who: Reader, at: At = None) -> Respons
 @router.get(
     "/statistics/{dimension}.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}, **errors(404, 422)},
+    responses={200: {"content": {"image/svg+xml": {}}}, **errors(404, 409, 422)},
 )
 def as_svg(dimension: str, db: DbSession, rt: RuntimeDep, who: Reader, at: At = None) -> Response:
     """One dimension's table as an SVG bar chart: suppressed counts as outlines."""

@@ -17,6 +17,8 @@ from safeconduct import clock
 from safeconduct.accounts.policy import Permission
 from safeconduct.accounts.service import Principal
 from safeconduct.bureau import statistics
+from safeconduct.bureau.api_statistics import UNPROTECTED
+from safeconduct.bureau.suppression import SuppressionError
 from safeconduct.http.auth import Requires
 from safeconduct.http.deps import DbSession
 from safeconduct.web.ui import i18n, render
@@ -106,7 +108,10 @@ def statistics_page(request: Request, db: DbSession, _: Reader, at: At = None) -
     except statistics.InvalidDayError as exc:
         raise HTTPException(422, f"at: {exc}") from None
     at = day.isoformat() if at else None
-    admitted = statistics.document(statistics.tables(db, on=day), on=day)
+    try:
+        admitted = statistics.document(statistics.tables(db, on=day), on=day)
+    except SuppressionError:
+        raise HTTPException(409, UNPROTECTED) from None
     with i18n.active(render.language_of(request, db)):
         charts = [_chart(admitted, d, at) for d in statistics.ONE_WAY]
         crossings = [_crossing(t) for t in admitted.plain()["tables"] if "across" in t]
