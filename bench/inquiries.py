@@ -50,6 +50,7 @@ from safeconduct.people import service as people  # noqa: E402
 from safeconduct.people.models import Person  # noqa: E402
 from safeconduct.people.schemas import PersonCreate  # noqa: E402
 from safeconduct.runtime import Runtime  # noqa: E402
+from safeconduct.security.service import OwnerSeal  # noqa: E402
 from safeconduct.tracing import pairs  # noqa: E402
 
 T = TypeVar("T")
@@ -132,11 +133,11 @@ class Shares:
     @contextmanager
     def installed(self, rt: Runtime) -> Iterator[None]:
         patches: list[tuple[Any, str, Any]] = [
-            (rt.keyring, "seal_json", "sealing"),
-            (rt.keyring, "seal", "sealing"),
-            (rt.audit, "record", "audit"),
+            (rt.keyring, "sealer", "sealing"),
+            (OwnerSeal, "seal", "sealing"),
+            (rt.audit, "record_all", "audit"),
             (inquiries, "index_registrations", "registrations since the last pass"),
-            (matching, "index_inquiry", "matching the inquiry (keys, lookup, score)"),
+            (matching, "index_inquiries", "matching the inquiries (keys, lookup, score)"),
             (inquiries.channels, "inquiry_submissions", "opening the inbox"),
         ]
         saved = [(obj, name, getattr(obj, name)) for obj, name, _ in patches]

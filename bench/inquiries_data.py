@@ -95,12 +95,12 @@ def index_secret(rt: Runtime) -> bytes:
 # The registry ---------------------------------------------------------------------------
 
 
-def _person_keys(job: tuple[bytes, list[dict[str, str]]]) -> list[list[str]]:
-    secret, rows = job
+def _person_keys(job: tuple[bytes, list[dict[str, str]], pairs.KeySide]) -> list[list[str]]:
+    secret, rows, side = job
     out = []
     for row in rows:
         record = matching.sought_record(row["id"], row)  # the same fields as a person's
-        out.append(matching.blind(secret, pairs.blocking_keys(record)))
+        out.append(matching.blind(secret, pairs.blocking_keys(record, side=side)))
     return out
 
 
@@ -110,11 +110,12 @@ def _registry_record(row: dict[str, str]) -> dict[str, str]:
 
 
 def blinded_keys(
-    secret: bytes, rows: Sequence[dict[str, str]], workers: int = 2
+    secret: bytes, rows: Sequence[dict[str, str]], side: pairs.KeySide, workers: int = 2
 ) -> list[list[str]]:
-    """Each row's blinded blocking keys, over `workers` processes."""
+    """Each row's blinded blocking keys (a registered person's or an inquiry's), over
+    `workers` processes."""
     step = 5_000
-    jobs = [(secret, [_registry_record(r) for r in rows[i : i + step]])
+    jobs = [(secret, [_registry_record(r) for r in rows[i : i + step]], side)
             for i in range(0, len(rows), step)]  # fmt: skip
     if workers <= 1 or len(jobs) <= 1:
         return [k for job in jobs for k in _person_keys(job)]
@@ -126,7 +127,7 @@ def load_registry(rt: Runtime, rows: Sequence[dict[str, str]], workers: int = 2)
     """Registered and already indexed people (persons, revision 1, tracing keys and state),
     as if every earlier pass had run; return their ids in row order."""
     secret = index_secret(rt)
-    keys = blinded_keys(secret, rows, workers)
+    keys = blinded_keys(secret, rows, "registry", workers)
     ids = [str(uuid.uuid4()) for _ in rows]
     day = today()
     for start in range(0, len(rows), ROWS_PER_TRANSACTION):
@@ -183,7 +184,7 @@ def load_open_inquiries(rt: Runtime, rows: Sequence[dict[str, str]], workers: in
     secret = index_secret(rt)
     sought = [_sought(r) for r in rows]
     records = [{"id": r["inquiry_id"], **s} for r, s in zip(rows, sought, strict=True)]
-    keys = blinded_keys(secret, records, workers)
+    keys = blinded_keys(secret, records, "inquiry", workers)
     ids = [str(uuid.uuid4()) for _ in rows]
     day = today()
     for start in range(0, len(rows), ROWS_PER_TRANSACTION):
@@ -201,6 +202,7 @@ def load_open_inquiries(rt: Runtime, rows: Sequence[dict[str, str]], workers: in
             inquiry_rows.append({
                 "id": ids[i], "reference": f"B{i:09d}", "channel": Channel.WEB_FORM.value,
                 "status": "open", "received_on": day, "new_candidates": False,
+                "keys_version": pairs.KEYS_VERSION,
                 "sought": _sealed(material, key.id, ids[i], "sought", sought[i],
                                   inquiries.SOUGHT_BYTES),
                 "inquirer": _sealed(material, key.id, ids[i], "inquirer", inquirer,

@@ -194,6 +194,20 @@ def test_a_record_imported_before_is_skipped(rt: Runtime, other_rt: Runtime) -> 
     assert all(i is not None and SOURCE not in i and len(i) == 64 for i in indexes)
 
 
+@pytest.mark.parametrize("fmt", list(Format))
+def test_imported_inquiries_are_never_sent_back(
+    rt: Runtime, other_rt: Runtime, fmt: Format
+) -> None:
+    _two_open_one_closed(rt)
+    _import(other_rt, _export(rt, fmt), fmt)
+    enter(other_rt, surname="Мельник", given_name="Олег", contact=CONTACT)
+    back = _export(other_rt, fmt)
+    records = from_pfif(back) if fmt == Format.PFIF else from_csv(back.decode("utf-8"))
+    # Only the other service's own inquiry: a round trip never duplicates ours.
+    assert [r.surname for r in records] == ["Мельник"]
+    assert _purposes(other_rt, "inquiry:export") == [f"{fmt.value}:count=1"]
+
+
 def test_imported_inquiries_are_matched_against_the_register(other_rt: Runtime) -> None:
     person = factories.add_person(other_rt, "KOVALENKO", given_names="Petro",
                                   date_of_birth="1990-04-12")  # fmt: skip

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from safeconduct import clock
+from safeconduct.audit import service as audit_service
 from safeconduct.audit.models import AuditEntry
 from safeconduct.channels import service as channels
 from safeconduct.channels.models import Ticket
@@ -18,6 +19,7 @@ from safeconduct.inquiries.models import (
     CandidateStatus,
     Inquiry,
     InquiryCandidate,
+    InquiryKey,
     InquiryStatus,
 )
 from safeconduct.inquiries.policy import (
@@ -28,7 +30,9 @@ from safeconduct.inquiries.policy import (
     read_answer,
 )
 from safeconduct.intake.models import Channel
+from safeconduct.people.models import Person
 from safeconduct.runtime import Runtime
+from safeconduct.tracing.pairs import KEYS_VERSION
 from tests.factories import ACTOR, add_custody, add_person
 from tests.inquiries.helpers import add_visit, enter
 
@@ -201,3 +205,65 @@ def test_a_decision_in_the_same_transaction_clears_the_new_candidate_flag(rt: Ru
         service.decide(s, audit=rt.audit, actor=ACTOR, candidate=candidate, confirm=True)
     with rt.sessions() as s:
         assert service.with_new_candidates(s) == 0
+
+
+_ASKED = [
+    {"surname": "Коваленко", "given_name": "Петро", "date_of_birth": "1990-04-12"},
+    {"surname": "Шевчук", "given_name": "Іван", "patronymic": "Петрович", "date_of_birth": "1985"},
+    {"surname": "Мельник", "given_name": "Олександр", "date_of_birth": "1988"},
+    {"surname": "Іваненко", "given_name": "Петро"},
+    {"surname": "Бондар", "given_name": "Олег", "date_of_birth": "1970-01-01"},
+]
+
+
+def _registered(rt: Runtime) -> None:
+    add_person(rt, "KOVALENKO", given_names="Petro", date_of_birth="1990-04-12")
+    add_person(rt, "KOVALENKO", given_names="Petro", date_of_birth="1990-04-13")
+    add_person(rt, "SHEVCHUK", given_names="Ivan", patronymic="Petrovych", date_of_birth="1985")
+    add_person(rt, "MELNYK", given_names="Oleksandr", date_of_birth="1988-02-03")
+    add_person(rt, "IVANENKO", given_names="Petro")
+
+
+def _found(rt: Runtime, inquiry_ids: list[str]) -> list[list[tuple[str, str]]]:
+    with rt.sessions() as s:
+        names = {p.id: (p.surname, p.date_of_birth or "") for p in s.scalars(select(Person))}
+    return [sorted(names[pid] for pid, _ in _candidates(rt, q)) for q in inquiry_ids]
+
+
+def test_an_inbox_taken_in_at_once_finds_what_one_at_a_time_finds(rt: Runtime) -> None:
+    _registered(rt)
+    form = {"contact": "+380 50 000 0002", "relationship": "sibling"}
+    with rt.transaction() as s:
+        for asked in _ASKED:
+            service.submit(s, keys=rt.channels, audit=rt.audit, channel=Channel.WEB_FORM,
+                           fields=check_fields(asked | form))  # fmt: skip
+    with rt.transaction() as s:
+        assert service.ingest(s, keyring=rt.keyring, keys=rt.channels, audit=rt.audit) == 5
+        batch = list(s.scalars(select(Inquiry.id)))
+    # The same inquiries, one at a time, against the same registry.
+    single = [enter(rt, **asked).inquiry.id for asked in _ASKED]
+    found = sorted(_found(rt, batch))
+    assert found == sorted(_found(rt, single))
+    assert [("KOVALENKO", "1990-04-12"), ("KOVALENKO", "1990-04-13")] in found
+    assert [("SHEVCHUK", "1985")] in found
+    with rt.sessions() as s:
+        keys = rt.audit_keys()
+        assert audit_service.verify(s, keys[0], keys[1:]).ok
+    assert all(_tags(rt, q).count("inquiry:create") == 1 for q in batch)
+
+
+def test_inquiries_keyed_by_an_older_scheme_are_keyed_again(rt: Runtime) -> None:
+    person = add_person(rt, "KOVALENKO", given_names="Petro", date_of_birth="1990-04-12")
+    entered = enter(rt, date_of_birth="1990-04-12")
+    # As migration 0013 leaves a store keyed by the first scheme: stale, and (here) keyless.
+    with rt.transaction() as s:
+        s.execute(delete(InquiryKey))
+        s.execute(delete(InquiryCandidate))
+        s.execute(update(Inquiry).values(keys_version=0))
+    with rt.transaction() as s:
+        assert service.index_registrations(s, keyring=rt.keyring) == 1
+    assert [pid for pid, _ in _candidates(rt, entered.inquiry.id)] == [person.id]
+    with rt.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(InquiryKey)) > 0
+        assert s.scalars(select(Inquiry.keys_version)).all() == [KEYS_VERSION]
+        assert service.index_registrations(s, keyring=rt.keyring) == 0  # nothing stale now

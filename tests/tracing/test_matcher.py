@@ -85,3 +85,23 @@ def test_empty_inputs_give_no_candidates() -> None:
     assert matcher.match([]) == []
     blank = InquiryRow("Q")
     assert matcher.match([blank]) == []
+
+
+def test_explain_gives_each_pair_its_levels_and_the_scores_match_gives(
+    example_matcher: SplinkMatcher,
+) -> None:
+    inquiries = [_inquiry(f"Q{i}", fields) for i, fields in enumerate(VARIANTS)]
+    matched = example_matcher.match(inquiries, top_k=50, threshold=0.01)
+    found = {(c.inquiry_id, c.id): c.score for c in matched}
+    explained = example_matcher.explain(inquiries, threshold=0.01)
+    pairs = {}
+    for row in explained:
+        ids = {
+            row["source_dataset_l"]: row["unique_id_l"],
+            row["source_dataset_r"]: row["unique_id_r"],
+        }
+        pairs[(ids["inquiries"], ids["registry"])] = row
+    assert {k: r["match_probability"] for k, r in pairs.items()} == pytest.approx(found)
+    exact = pairs[("Q0", "S1")]
+    assert exact["gamma_dob"] == max(r["gamma_dob"] for r in explained)  # the exact date
+    assert {"mw_name", "mw_patronymic", "mw_dob", "dob_y_l", "dob_y_r"} <= exact.keys()

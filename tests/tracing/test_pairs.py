@@ -18,8 +18,15 @@ from safeconduct.tracing import splink_model
 from safeconduct.tracing.dates import PartialDate
 from safeconduct.tracing.engines import DuckDBEngine
 from safeconduct.tracing.features import COLUMNS, feature_record
-from safeconduct.tracing.pairs import DEFAULT_PRIOR, MAX_KEY, blocked, blocking_keys, score
-from safeconduct.tracing.predicates import damerau_levenshtein
+from safeconduct.tracing.pairs import (
+    DEFAULT_PRIOR,
+    MAX_KEY,
+    blocked,
+    blocking_keys,
+    keyspace,
+    score,
+)
+from safeconduct.tracing.predicates import compiled, damerau_levenshtein, within_edits
 
 Rec = dict[str, Any]
 # Spellings chosen to collide: transliterations, national forms, typos,
@@ -97,8 +104,14 @@ def _check_blocking(left: list[Rec], right: list[Rec]) -> None:
     assert splink_pairs == ours
     for a in left:
         for b in right:
+            shared = blocking_keys(a, side="registry") & blocking_keys(b, side="inquiry")
             if (a["unique_id"], b["unique_id"]) in splink_pairs:
-                assert blocking_keys(a) & blocking_keys(b), (a, b)
+                assert shared, (a, b)
+            # The live matcher tests only the rules whose keys the two share.
+            assert blocked(a, b, {keyspace(k) for k in shared}) == blocked(a, b), (a, b)
+            # A rule that needs details missing on one side keys that exactly.
+            if any(keyspace(k) == "names_only" for k in shared):
+                assert blocked(a, b, {"names_only"}), (a, b)
 
 
 @SLOW
@@ -194,7 +207,7 @@ def test_a_model_from_another_engine_is_refused() -> None:
 
 @given(PEOPLE)
 def test_keys_are_few_short_and_prefixed(person: tuple[str, str, str, str]) -> None:
-    keys = blocking_keys(_records("R", [person])[0])
+    keys = blocking_keys(_records("R", [person])[0], side="inquiry")
     names = {rule.name for rule in splink_model.BLOCKING_RULES}
     assert len(keys) <= 12
     assert all(len(k) <= MAX_KEY and k.split(":")[0] in names for k in keys)
@@ -203,10 +216,27 @@ def test_keys_are_few_short_and_prefixed(person: tuple[str, str, str, str]) -> N
 def test_long_names_make_short_keys() -> None:
     long = "Щербаков" * 40
     rec = feature_record("1", long, long, long, PartialDate.parse("1990-04-12"))
-    keys = blocking_keys(rec)
+    keys = blocking_keys(rec, side="registry")
     assert keys
     assert all(len(k) <= MAX_KEY for k in keys)
-    assert keys == blocking_keys(dict(rec, unique_id="2"))
+    assert keys == blocking_keys(dict(rec, unique_id="2"), side="registry")
+
+
+_PREDICATES = [
+    *(level.when for levels in splink_model.LEVELS.values() for level in levels if level.when),
+    *splink_model.NULL_LEVELS.values(),
+    *(rule.narrow for rule in splink_model.BLOCKING_RULES if rule.narrow),
+]
+
+
+@settings(max_examples=300)
+@given(PEOPLE, PEOPLE)
+def test_compiled_predicates_read_as_written(
+    a: tuple[str, str, str, str], b: tuple[str, str, str, str]
+) -> None:
+    left, right = _records("L", [a])[0], _records("R", [b])[0]
+    for predicate in _PREDICATES:
+        assert compiled(predicate)(left, right) == predicate(left, right), predicate.sql()
 
 
 _WORDS = st.text(alphabet="abcz", max_size=7)
@@ -218,6 +248,23 @@ def test_damerau_levenshtein_is_duckdbs(a: str, b: str) -> None:
     expected = _DUCK.execute("SELECT damerau_levenshtein(?, ?)", [a, b]).fetchone()
     assert expected is not None
     assert damerau_levenshtein(a, b) == expected[0]
+
+
+@settings(max_examples=500)
+@given(_WORDS, _WORDS, st.integers(min_value=0, max_value=3))
+def test_within_edits_is_the_distance_bounded(a: str, b: str, most: int) -> None:
+    assert within_edits(a, b, most) == (damerau_levenshtein(a, b) <= most)
+
+
+@settings(max_examples=300)
+@given(_WORDS, st.data())
+def test_within_one_edit_finds_every_single_slip(a: str, data: st.DataObject) -> None:
+    # Slips near each other's spot are the boundary cases: make them directly.
+    i = data.draw(st.integers(min_value=0, max_value=len(a)))
+    slips = [a[:i] + "q" + a[i:], a[:i] + a[i + 1 :], a[:i] + "q" + a[i + 1 :]]
+    if i + 1 < len(a):
+        slips.append(a[:i] + a[i + 1] + a[i] + a[i + 2 :])
+    assert all(within_edits(a, b, 1) and within_edits(b, a, 1) for b in slips)
 
 
 _DUCK = duckdb.connect()

@@ -9,9 +9,9 @@ record whose id was imported before is skipped.
 Imported inquiries: channel `in_person` (the intake Channel enum has no "exchange" value,
 and adding one would offer it to surrender requests and every channel list too); no
 codename (the family asked the other service, which answers them); contact "via <record
-id>", relationship "other". Their `contact_index` is the foreign record id's keyed hash
-under a service secret of its own, so "imported before" is a lookup, and the id is never
-stored in the clear."""
+id>", relationship "other"; marked `imported`, so no export sends them back. Their
+`contact_index` is the foreign record id's keyed hash under a service secret of its own, so
+"imported before" is a lookup, and the id is never stored in the clear."""
 
 from __future__ import annotations
 
@@ -111,13 +111,14 @@ def export_open(
     session: Session, *, keyring: Keyring, audit: AuditLog, actor: Actor, fmt: Format | str,
     source: str,
 ) -> bytes:  # fmt: skip
-    """The open inquiries' persons sought as a PFIF 1.4 or CSV file; record ids are
+    """The open inquiries' persons sought as a PFIF 1.4 or CSV file (not those imported:
+    they are the other service's own); record ids are
     "<source>/<reference>". Raises ExchangeFormatError for a bad source, ExportError for
     an inquiry the format cannot carry."""
     fmt = Format(fmt)
     stmt = (
         select(Inquiry)
-        .where(Inquiry.status == InquiryStatus.OPEN.value)
+        .where(Inquiry.status == InquiryStatus.OPEN.value, Inquiry.imported.is_(False))
         .order_by(Inquiry.received_on, Inquiry.reference)
     )
     inquiries = list(session.scalars(stmt))
@@ -199,7 +200,7 @@ def import_records(
     checked = [(r, fields_of(n, r)) for n, r in enumerate(records, start=1)]
     indexes = record_indexes(session, keyring, [r.record_id for r, _ in checked])
     known = _imported_before(session, indexes)
-    created: list[str] = []
+    arrivals: list[service.Arrival] = []
     for (_record, fields), index in zip(checked, indexes, strict=True):
         if index in known:
             continue
@@ -207,10 +208,11 @@ def import_records(
                         kind=TicketKind.INQUIRY.value)  # fmt: skip
         session.add(ticket)
         session.flush()
-        service.create(session, keyring=keyring, audit=audit, actor=actor, fields=fields,
-                       ticket=ticket, channel=IMPORT_CHANNEL, reply_key=None,
-                       contact_index=index)  # fmt: skip
-        created.append(ticket.reference)
+        arrivals.append(service.Arrival(fields, ticket, IMPORT_CHANNEL, actor, reply_key=None,
+                                        contact_index=index, imported=True))  # fmt: skip
+    if arrivals:
+        service.take_in(session, keyring=keyring, audit=audit, arrivals=arrivals)
+    created = [a.ticket.reference for a in arrivals]
     skipped = len(checked) - len(created)
     audit.record(session, actor=actor, tag=AuditAction.INQUIRY_IMPORT,
                  purpose=f"{fmt.value}:count={len(created)},skipped={skipped}")  # fmt: skip

@@ -112,34 +112,78 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[i : i + CHUNK]
 
 
-# A new inquiry against the registry ---------------------------------------------------
+# New inquiries against the registry ---------------------------------------------------
 
 
 def index_inquiry(
     session: Session, *, keyring: Keyring, inquiry_id: str, sought: Mapping[str, str]
 ) -> list[Found]:
     """Store an inquiry's blinded keys and propose registered people for it."""
+    return index_inquiries(session, keyring=keyring, sought={inquiry_id: sought})
+
+
+def index_inquiries(
+    session: Session, *, keyring: Keyring, sought: Mapping[str, Mapping[str, str]]
+) -> list[Found]:
+    """Store each inquiry's blinded keys and propose registered people for it: a batch
+    (the inbox taken in at once) looks each key up once."""
+    if not sought:
+        return []
     secret = _secret(session, keyring)
-    record = sought_record(inquiry_id, sought)
-    keys = blind(secret, pairs.blocking_keys(record))
-    session.execute(delete(InquiryKey).where(InquiryKey.inquiry_id == inquiry_id))
-    if keys:
-        session.execute(insert(InquiryKey), [{"inquiry_id": inquiry_id, "key": k} for k in keys])
-    people = _people_sharing(session, keys)
-    best = _best(record, (person_record(p) for p in people), prior(session))
-    return _propose(session, [Found(inquiry_id, pid, score) for pid, score in best])
+    records = {q: sought_record(q, s) for q, s in sought.items()}
+    spaces = {q: _blinded_spaces(secret, r, "inquiry") for q, r in records.items()}
+    for part in _chunks(sorted(records)):
+        session.execute(delete(InquiryKey).where(InquiryKey.inquiry_id.in_(part)))
+        current = update(Inquiry).where(Inquiry.id.in_(part))
+        session.execute(current.values(keys_version=pairs.KEYS_VERSION))
+    rows = [{"inquiry_id": q, "key": k} for q, keys in spaces.items() for k in sorted(keys)]
+    if rows:
+        session.execute(insert(InquiryKey), rows)
+    holders, people = _people_sharing(session, sorted({k for ks in spaces.values() for k in ks}))
+    p, found = prior(session), []
+    for q, record in records.items():
+        shared: dict[str, set[str]] = {}
+        for key, space in spaces[q].items():
+            for person_id in holders.get(key, ()):
+                shared.setdefault(person_id, set()).add(space)
+        others = (
+            people[pid] for pid, via in shared.items() if pairs.blocked(record, people[pid], via)
+        )
+        found += [Found(q, pid, score) for pid, score in _best(record, others, p)]
+    return _propose(session, found)
 
 
-def _people_sharing(session: Session, keys: Sequence[str]) -> list[Person]:
-    ids: set[str] = set()
+def _blinded_spaces(
+    secret: bytes, record: Mapping[str, Any], side: pairs.KeySide
+) -> dict[str, str]:
+    """A record's blinded keys, each with the keyspace (blocking rule) it stands for: only
+    the rules whose keys two records share can bring them together."""
+    keys = pairs.blocking_keys(record, side=side)
+    return {blind(secret, [k])[0]: pairs.keyspace(k) for k in keys}
+
+
+def _people_sharing(
+    session: Session, keys: Sequence[str]
+) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
+    """Who holds each key (registered, not erased), and each holder's engine record. Rows,
+    not objects: a key brings a hundred people at a million registered."""
+    holders: dict[str, list[str]] = {}
+    people: dict[str, dict[str, Any]] = {}
     for part in _chunks(keys):
-        stmt = select(PersonTracingKey.person_id).where(PersonTracingKey.key.in_(part))
-        ids.update(session.scalars(stmt))
-    found: list[Person] = []
-    for part in _chunks(sorted(ids)):
-        people = select(Person).where(Person.id.in_(part), Person.erased_on.is_(None))
-        found.extend(session.scalars(people))
-    return found
+        stmt = (
+            select(PersonTracingKey.key, *_PERSON_FIELDS)
+            .join(Person, Person.id == PersonTracingKey.person_id)
+            .where(PersonTracingKey.key.in_(part), Person.erased_on.is_(None))
+        )
+        for key, pid, surname, given, patronymic, dob in session.execute(stmt):
+            holders.setdefault(key, []).append(pid)
+            if pid not in people:
+                people[pid] = feature_record(pid, surname, given, patronymic or "", _dob(dob))
+    return holders, people
+
+
+_PERSON_FIELDS = (Person.id, Person.surname, Person.given_names, Person.patronymic,
+                  Person.date_of_birth)  # fmt: skip
 
 
 def _propose(session: Session, found: Sequence[Found]) -> list[Found]:
@@ -169,6 +213,18 @@ def _propose(session: Session, found: Sequence[Found]) -> list[Found]:
             flag = update(Inquiry).where(Inquiry.id.in_(part)).values(new_candidates=True)
             session.execute(flag)
     return fresh
+
+
+def stale_inquiries(session: Session, limit: int) -> list[str]:
+    """Inquiries still matched whose keys follow an older scheme (oldest scheme first)."""
+    stmt = (
+        select(Inquiry.id)
+        .where(Inquiry.keys_version < pairs.KEYS_VERSION)
+        .where(Inquiry.status != InquiryStatus.CLOSED.value)
+        .order_by(Inquiry.keys_version, Inquiry.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 # New registrations against open inquiries ----------------------------------------------
@@ -205,14 +261,14 @@ def index_registrations(
     if not changes:
         return IndexReport()
     secret = _secret(session, keyring)
-    changed: list[tuple[Person, dict[str, Any], list[str]]] = []
+    changed: list[tuple[Person, dict[str, Any], dict[str, str]]] = []
     for person_id, person in changes:
         if person is None:
             _replace_person_keys(session, person_id, [])
             continue
         record = person_record(person)
-        keys = blind(secret, pairs.blocking_keys(record))
-        _replace_person_keys(session, person.id, keys)
+        keys = _blinded_spaces(secret, record, "registry")
+        _replace_person_keys(session, person.id, sorted(keys))
         changed.append((person, record, keys))
     consumed = [pid for pid, _ in changes]
     for part in _chunks(consumed):
@@ -231,7 +287,7 @@ def _replace_person_keys(session: Session, person_id: str, keys: Sequence[str]) 
 
 def _match_people(
     session: Session,
-    changed: Sequence[tuple[Person, dict[str, Any], list[str]]],
+    changed: Sequence[tuple[Person, dict[str, Any], dict[str, str]]],
     open_sought: OpenSought,
 ) -> list[Found]:
     by_key: dict[str, set[str]] = {}
@@ -252,9 +308,12 @@ def _match_people(
     p = prior(session)
     found: list[Found] = []
     for person, record, keys in changed:
-        inquiry_ids = {q for k in keys for q in by_key.get(k, ())}
-        for q in sorted(inquiry_ids):
-            if q not in records:
+        shared: dict[str, set[str]] = {}
+        for key, space in keys.items():
+            for q in by_key.get(key, ()):
+                shared.setdefault(q, set()).add(space)
+        for q in sorted(shared):
+            if q not in records or not pairs.blocked(records[q], record, shared[q]):
                 continue
             score = pairs.score(records[q], record, prior=p).probability
             if score >= CANDIDATE_THRESHOLD:

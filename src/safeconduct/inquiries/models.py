@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeconduct.db import Base, Day, IdMixin, today
@@ -49,6 +58,11 @@ class Inquiry(IdMixin, Base):
     reply_key: Mapped[Sealed | None] = mapped_column(SealedType())
     # Blind index of the inquirer's contact (keyed hash, as for requests): "same inquirer".
     contact_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Came from another tracing service's file (inquiries.exchange): never sent back to it.
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Which scheme of blocking keys its stored keys follow (tracing.pairs.KEYS_VERSION): an
+    # older one is re-keyed by the next matching pass.
+    keys_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     # A candidate arrived that no officer has looked at yet: the queue shows it first.
     new_candidates: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     closed_on: Mapped[date | None] = mapped_column(Day())
@@ -61,22 +75,25 @@ class InquiryKey(Base):
     keys find each other, and no one without the key can test a name against them."""
 
     __tablename__ = "inquiry_keys"
+    # A key and who holds it, in the index alone: a lookup never reads the table.
+    __table_args__ = (Index("ix_inquiry_keys_key_inquiry", "key", "inquiry_id"),)
 
     inquiry_id: Mapped[str] = mapped_column(
         ForeignKey("inquiries.id", ondelete="CASCADE"), primary_key=True
     )
-    key: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class PersonTracingKey(Base):
     """A blocking key of a registered person, blinded like an inquiry's."""
 
     __tablename__ = "person_tracing_keys"
+    __table_args__ = (Index("ix_person_tracing_keys_key_person", "key", "person_id"),)
 
     person_id: Mapped[str] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
     )
-    key: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class InquiryCandidate(IdMixin, Base):

@@ -18,7 +18,7 @@ from sqlalchemy import case, exists, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from safeconduct.audit.actors import Actor
-from safeconduct.audit.service import AuditLog
+from safeconduct.audit.service import AuditLog, Event
 from safeconduct.audit.tags import AuditAction
 from safeconduct.bureau import gate
 from safeconduct.bureau.gate import Output
@@ -53,7 +53,8 @@ from safeconduct.intake.models import Channel
 from safeconduct.people.models import Person
 from safeconduct.runtime import ChannelKeys
 from safeconduct.security.sealing import FieldRef
-from safeconduct.security.service import KeyOwner, Keyring
+from safeconduct.security.service import KeyOwner, Keyring, OwnerSeal
+from safeconduct.tracing import pairs
 from safeconduct.treatment.models import TreatmentEvent, TreatmentKind
 
 TABLE = Inquiry.__tablename__
@@ -65,6 +66,8 @@ OPEN_PURPOSE = "tracing_review"
 # registration is being indexed would otherwise see neither the other's keys nor be seen
 # (SQLite serialises writers already).
 MATCHING_LOCK = 0x5C_1A0_0113
+# Inquiries re-keyed per matching pass after the keys' scheme changed (tracing.pairs).
+REKEY_BATCH = 500
 
 
 class InquiryStateError(ValueError):
@@ -92,41 +95,64 @@ def submit(
                                    integration_id=integration_id, now=now)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A new inquiry as it comes in: its fields, its ticket, how it came and from whom."""
+
+    fields: InquiryFields
+    ticket: Ticket
+    channel: Channel
+    actor: Actor
+    reply_key: bytes | None
+    contact_index: str | None
+    imported: bool = False
+
+
 def create(
-    session: Session,
-    *,
-    keyring: Keyring,
-    audit: AuditLog,
-    actor: Actor,
-    fields: InquiryFields,
-    ticket: Ticket,
-    channel: Channel,
-    reply_key: bytes | None,
-    contact_index: str | None,
-) -> Inquiry:
+    session: Session, *, keyring: Keyring, audit: AuditLog, actor: Actor, fields: InquiryFields,
+    ticket: Ticket, channel: Channel, reply_key: bytes | None, contact_index: str | None,
+) -> Inquiry:  # fmt: skip
     """Seal an inquiry under its own data key, index it and propose candidates."""
-    owner = inquiry_owner(ticket.id)
-    inquiry = Inquiry(
-        id=ticket.id,
-        reference=ticket.reference,
-        channel=channel.value,
-        contact_index=contact_index,
-        sought=keyring.seal_json(session, owner=owner, field=FieldRef(TABLE, "sought", ticket.id),
-                                 value=_fields_json(fields, SOUGHT), size=SOUGHT_BYTES),
-        inquirer=keyring.seal_json(session, owner=owner,
-                                   field=FieldRef(TABLE, "inquirer", ticket.id),
-                                   value=_fields_json(fields, INQUIRER), size=INQUIRER_BYTES),
-    )  # fmt: skip
-    if reply_key is not None:
-        inquiry.reply_key = keyring.seal(session, owner=owner, plaintext=reply_key,
-                                         field=FieldRef(TABLE, "reply_key", ticket.id))  # fmt: skip
-    session.add(inquiry)
+    arrival = Arrival(fields, ticket, channel, actor, reply_key, contact_index)
+    return take_in(session, keyring=keyring, audit=audit, arrivals=[arrival])[0]
+
+
+def take_in(
+    session: Session, *, keyring: Keyring, audit: AuditLog, arrivals: Sequence[Arrival]
+) -> list[Inquiry]:
+    """Seal each inquiry under its own data key, audit, index and propose candidates: a
+    batch is audited, looked up and matched at once."""
+    sealers = keyring.sealers(session, [inquiry_owner(a.ticket.id) for a in arrivals])
+    made = [_sealed(sealers[inquiry_owner(a.ticket.id)], a) for a in arrivals]
+    session.add_all(made)
     session.flush()
-    audit.record(session, actor=actor, tag=AuditAction.INQUIRY_CREATE, subject_id=inquiry.id)
+    audit.record_all(session, [Event(a.actor, AuditAction.INQUIRY_CREATE, q.id)
+                               for a, q in zip(arrivals, made, strict=True)])  # fmt: skip
     # Registrations since the last pass are indexed first: "the live registry" includes
     # whoever was registered a second ago.
     index_registrations(session, keyring=keyring)  # takes the matching lock
-    matching.index_inquiry(session, keyring=keyring, inquiry_id=inquiry.id, sought=fields.sought())
+    sought = {q.id: a.fields.sought() for a, q in zip(arrivals, made, strict=True)}
+    matching.index_inquiries(session, keyring=keyring, sought=sought)
+    return made
+
+
+def _sealed(sealer: OwnerSeal, arrival: Arrival) -> Inquiry:
+    ticket, fields = arrival.ticket, arrival.fields
+    inquiry = Inquiry(
+        id=ticket.id,
+        reference=ticket.reference,
+        channel=arrival.channel.value,
+        contact_index=arrival.contact_index,
+        imported=arrival.imported,
+        keys_version=pairs.KEYS_VERSION,  # take_in indexes it at once
+        sought=sealer.seal_json(field=FieldRef(TABLE, "sought", ticket.id),
+                                value=_fields_json(fields, SOUGHT), size=SOUGHT_BYTES),
+        inquirer=sealer.seal_json(field=FieldRef(TABLE, "inquirer", ticket.id),
+                                  value=_fields_json(fields, INQUIRER), size=INQUIRER_BYTES),
+    )  # fmt: skip
+    if arrival.reply_key is not None:
+        inquiry.reply_key = sealer.seal(plaintext=arrival.reply_key,
+                                        field=FieldRef(TABLE, "reply_key", ticket.id))  # fmt: skip
     return inquiry
 
 
@@ -135,22 +161,31 @@ def ingest(
     limit: int = 200,
 ) -> int:  # fmt: skip
     """Take the inquiries the public face received out of the inbox; return how many."""
-    taken = 0
-    for submission, payload in channels.inquiry_submissions(session, keys=keys, limit=limit):
-        ticket = session.get(Ticket, submission.ticket_id)
-        assert ticket is not None  # the ticket cascades with its submissions
+    arrivals = []
+    waiting = channels.inquiry_submissions(session, keys=keys, limit=limit)
+    tickets = _tickets(session, [submission.ticket_id for submission, _ in waiting])
+    for submission, payload in waiting:
+        ticket = tickets[submission.ticket_id]  # the ticket cascades with its submissions
         assert keys is not None
         # A bot conversation's fields come sealed one by one (channels.telegram).
         fields = InquiryFields.from_json(telegram.inquiry_json(keys, payload["inquiry"]))
         channel = Channel(submission.channel)
-        create(session, keyring=keyring, audit=audit, actor=channels.channel_actor(channel),
-               fields=fields, ticket=ticket, channel=channel,
-               reply_key=base64.b64decode(payload["reply_key"]),
-               contact_index=channels.contact_index(keys, fields.contact))  # fmt: skip
+        index = channels.contact_index(keys, fields.contact)
+        arrivals.append(Arrival(fields, ticket, channel, channels.channel_actor(channel),
+                                base64.b64decode(payload["reply_key"]), index))  # fmt: skip
         session.delete(submission)
-        taken += 1
+    if arrivals:
+        take_in(session, keyring=keyring, audit=audit, arrivals=arrivals)
     session.flush()
-    return taken
+    return len(arrivals)
+
+
+def _tickets(session: Session, ids: Sequence[str]) -> dict[str, Ticket]:
+    found: dict[str, Ticket] = {}
+    for at in range(0, len(ids), matching.CHUNK):
+        stmt = select(Ticket).where(Ticket.id.in_(ids[at : at + matching.CHUNK]))
+        found.update((t.id, t) for t in session.scalars(stmt))
+    return found
 
 
 @dataclass(frozen=True)
@@ -223,8 +258,8 @@ def open_sought(
 
 
 def index_registrations(session: Session, *, keyring: Keyring, limit: int = 2000) -> int:
-    """Match new or changed registrations against every open inquiry; return how many
-    candidates were proposed."""
+    """Match new or changed registrations against every open inquiry, and re-key inquiries
+    whose keys follow an older scheme; return how many candidates were proposed."""
 
     def opener(s: Session, ids: Sequence[str]) -> Mapping[str, Mapping[str, str]]:
         return open_sought(s, keyring, ids)
@@ -232,8 +267,14 @@ def index_registrations(session: Session, *, keyring: Keyring, limit: int = 2000
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MATCHING_LOCK})
 
-    return matching.index_registrations(session, keyring=keyring, open_sought=opener,
-                                        limit=limit).proposed  # fmt: skip
+    report = matching.index_registrations(session, keyring=keyring, open_sought=opener,
+                                          limit=limit)  # fmt: skip
+    stale = matching.stale_inquiries(session, limit=REKEY_BATCH)
+    if not stale:
+        return report.proposed
+    rekeyed = matching.index_inquiries(session, keyring=keyring,
+                                       sought=open_sought(session, keyring, stale))  # fmt: skip
+    return report.proposed + len(rekeyed)
 
 
 @dataclass(frozen=True)

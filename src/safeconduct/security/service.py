@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -19,6 +20,8 @@ from safeconduct.security.models import DataKey
 from safeconduct.security.sealing import FieldRef, Sealed, SealError, open_bytes, seal_bytes
 
 _WRAP_NONCE = 12
+# Owners per IN (...) list: well under every database's parameter limit.
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,25 @@ class KeyOwner:
 
 class ErasedError(SealError):
     """The owner's data key was destroyed: the value is gone for good."""
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerSeal:
+    """One owner's data key, found or made once, for sealing several values in a row."""
+
+    key_id: uuid.UUID
+    material: bytes = field(repr=False)
+
+    def seal(self, *, field: FieldRef, plaintext: bytes, size: int | None = None) -> Sealed:
+        """Seal plaintext; pad it to `size` bytes when given (see `sealing.pad`)."""
+        return seal_bytes(
+            plaintext, data_key=self.material, data_key_id=self.key_id, field=field, size=size
+        )
+
+    def seal_json(self, *, field: FieldRef, value: Any, size: int | None = None) -> Sealed:
+        """Seal a JSON-serialisable value."""
+        data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return self.seal(field=field, plaintext=data, size=size)
 
 
 def _wrap_aad(key: DataKey) -> bytes:
@@ -73,15 +95,32 @@ class Keyring:
         return session.scalars(stmt).one_or_none()
 
     def _material_for(self, session: Session, owner: KeyOwner) -> tuple[uuid.UUID, bytes]:
-        key = self._find(session, owner)
-        if key is None:
+        seal = self.sealers(session, [owner])[owner]
+        return seal.key_id, seal.material
+
+    def sealers(self, session: Session, owners: Sequence[KeyOwner]) -> dict[KeyOwner, OwnerSeal]:
+        """Each owner's data key, created on first use: one lookup for a batch of owners."""
+        found: dict[KeyOwner, OwnerSeal] = {}
+        for kind in sorted({o.kind for o in owners}):
+            ids = sorted({o.id for o in owners if o.kind == kind})
+            for at in range(0, len(ids), _CHUNK):
+                stmt = select(DataKey).where(
+                    DataKey.owner_type == kind, DataKey.owner_id.in_(ids[at : at + _CHUNK])
+                )
+                for key in session.scalars(stmt):
+                    found[KeyOwner(kind, key.owner_id)] = OwnerSeal(
+                        uuid.UUID(key.id), self._unwrap(key)
+                    )
+        new = [o for o in dict.fromkeys(owners) if o not in found]
+        for owner in new:
             key = DataKey(id=str(uuid.uuid4()), owner_type=owner.kind, owner_id=owner.id)
             material = new_key()
             self._wrap(key, material)
             session.add(key)
+            found[owner] = OwnerSeal(uuid.UUID(key.id), material)
+        if new:
             session.flush()
-            return uuid.UUID(key.id), material
-        return uuid.UUID(key.id), self._unwrap(key)
+        return found
 
     def seal(
         self,
@@ -94,8 +133,7 @@ class Keyring:
     ) -> Sealed:
         """Seal plaintext under the owner's data key, creating the key on first use; pad it
         to `size` bytes when given (see `sealing.pad`)."""
-        key_id, material = self._material_for(session, owner)
-        return seal_bytes(plaintext, data_key=material, data_key_id=key_id, field=field, size=size)
+        return self.sealer(session, owner).seal(field=field, plaintext=plaintext, size=size)
 
     def seal_json(
         self,
@@ -107,8 +145,12 @@ class Keyring:
         size: int | None = None,
     ) -> Sealed:
         """Seal a JSON-serialisable value."""
-        data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        return self.seal(session, owner=owner, field=field, plaintext=data, size=size)
+        return self.sealer(session, owner).seal_json(field=field, value=value, size=size)
+
+    def sealer(self, session: Session, owner: KeyOwner) -> OwnerSeal:
+        """The owner's data key (created on first use), to seal several values with one
+        lookup."""
+        return self.sealers(session, [owner])[owner]
 
     def service_secret(self, session: Session, name: str) -> bytes:
         """A random secret of this deployment, kept as a data key (wrapped, re-wrapped on

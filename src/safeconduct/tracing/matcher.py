@@ -10,17 +10,14 @@ from safeconduct.tracing.dates import PartialDate
 
 DEFAULT_TOP_K = 5
 DEFAULT_THRESHOLD = 0.5
-# Candidate mode: a short list for a person to review rather than an answer.
+# Candidate mode (the review queue, `trace match --candidates`): a short list for a
+# person to review rather than an answer; an officer confirms each one.
 # At 0.01 the true person is among the five on 99% of the independent
 # benchmark's matching inquiries (95% at 0.5) while reviewers see about one
 # candidate per inquiry and most inquiries about someone absent see none;
 # going down to 0.001 adds a quarter of a point for 45% more candidates.
 CANDIDATE_TOP_K = 5
 CANDIDATE_THRESHOLD = 0.01
-# Candidate mode (the review queue, `trace match --candidates`): more candidates, a lower
-# bar; an officer confirms each one, so recall matters more than precision here.
-CANDIDATE_TOP_K = 5
-CANDIDATE_THRESHOLD = 0.05
 
 
 @dataclass(frozen=True, slots=True)

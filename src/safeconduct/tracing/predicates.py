@@ -14,6 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 Record = Mapping[str, Any]
@@ -37,6 +38,14 @@ class Expr(ABC):
     def __call__(self, left: Record, right: Record) -> bool:
         """Evaluate the predicate on two records."""
 
+    @abstractmethod
+    def columns(self) -> frozenset[str]:
+        """The columns the predicate reads (on either side)."""
+
+    @abstractmethod
+    def py(self) -> str:
+        """The predicate as a Python expression over records ``l`` and ``r`` (see compiled)."""
+
     def __and__(self, other: Expr) -> Expr:
         return _Join("AND", (self, other), all)
 
@@ -56,6 +65,12 @@ class _Join(Expr):
     def __call__(self, left: Record, right: Record) -> bool:
         return self.combine(p(left, right) for p in self.parts)
 
+    def columns(self) -> frozenset[str]:
+        return frozenset().union(*(p.columns() for p in self.parts))
+
+    def py(self) -> str:
+        return "(" + f" {self.op.lower()} ".join(p.py() for p in self.parts) + ")"
+
 
 @dataclass(frozen=True, slots=True)
 class _Compare(Expr):
@@ -74,6 +89,15 @@ class _Compare(Expr):
             return False
         return bool(a == b) if self.op == "=" else bool(a != b)
 
+    def columns(self) -> frozenset[str]:
+        return frozenset((self.column, self.other))
+
+    def py(self) -> str:
+        a, b = f"l[{self.column!r}]", f"r[{self.other!r}]"
+        if self.op == "=":
+            return f"({a} is not None and {a} == {b})"
+        return f"({a} is not None and {b} is not None and {a} != {b})"
+
 
 @dataclass(frozen=True, slots=True)
 class _Edits(Expr):
@@ -89,7 +113,14 @@ class _Edits(Expr):
         a, b = left[self.column], right[self.other]
         if a is None or b is None:
             return False
-        return damerau_levenshtein(a, b) <= self.most
+        return within_edits(a, b, self.most)
+
+    def columns(self) -> frozenset[str]:
+        return frozenset((self.column, self.other))
+
+    def py(self) -> str:
+        a, b = f"l[{self.column!r}]", f"r[{self.other!r}]"
+        return f"({a} is not None and {b} is not None and within_edits({a}, {b}, {self.most}))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +142,14 @@ class _Gap(Expr):
         gap = abs(int(a) - int(b))
         return gap <= self.n if self.op == "<=" else gap == self.n
 
+    def columns(self) -> frozenset[str]:
+        return frozenset((self.column,))
+
+    def py(self) -> str:
+        a, b = f"l[{self.column!r}]", f"r[{self.column!r}]"
+        op = "<=" if self.op == "<=" else "=="
+        return f"({a} is not None and {b} is not None and abs(int({a}) - int({b})) {op} {self.n})"
+
 
 @dataclass(frozen=True, slots=True)
 class _Null(Expr):
@@ -122,6 +161,12 @@ class _Null(Expr):
 
     def __call__(self, left: Record, right: Record) -> bool:
         return (left if self.side == "l" else right)[self.column] is None
+
+    def columns(self) -> frozenset[str]:
+        return frozenset((self.column,))
+
+    def py(self) -> str:
+        return f"({self.side}[{self.column!r}] is None)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +181,25 @@ class _Value(Expr):
     def __call__(self, left: Record, right: Record) -> bool:
         value = (left if self.side == "l" else right)[self.column]
         return value is not None and value == self.value
+
+    def columns(self) -> frozenset[str]:
+        return frozenset((self.column,))
+
+    def py(self) -> str:
+        value = f"{self.side}[{self.column!r}]"
+        return f"({value} is not None and {value} == {int(self.value)})"
+
+
+Compiled = Callable[[Record, Record], bool]
+
+
+def compiled(expr: Expr) -> Compiled:
+    """The predicate as one Python function: a tree of small objects costs a call per node,
+    and the live scorer evaluates a dozen predicates per pair. The source is rendered from
+    this module's own atoms (column names and integers), never from input."""
+    source = f"lambda l, r: bool({expr.py()})"
+    function: Compiled = eval(source, {"within_edits": within_edits, "abs": abs, "int": int})  # noqa: S307
+    return function
 
 
 def same(column: str, other: str | None = None) -> Expr:
@@ -188,6 +252,35 @@ def both(*parts: Expr) -> Expr:
 def either(*parts: Expr) -> Expr:
     """Any part holds."""
     return _Join("OR", parts, any)
+
+
+def within_edits(a: str, b: str, most: int) -> bool:
+    """``damerau_levenshtein(a, b) <= most``, the common cases without the full table."""
+    if abs(len(a) - len(b)) > most:  # the distance is at least the difference in length
+        return False
+    if most == 1:
+        return _one_edit(a, b)
+    return _distance(a, b) <= most
+
+
+def _one_edit(a: str, b: str) -> bool:
+    # Within one edit: equal, or equal once one substitution, insertion, deletion or
+    # swap of neighbours is undone at the first difference.
+    if a == b:
+        return True
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    if len(a) == len(b):
+        swapped = a[i + 1 : i + 2] == b[i : i + 1] and a[i : i + 1] == b[i + 1 : i + 2]
+        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
+    if len(a) > len(b):
+        return a[i + 1 :] == b[i:]
+    return a[i:] == b[i + 1 :]
+
+
+# Names repeat (a few hundred given names, the inquiry's own names against each candidate).
+@lru_cache(maxsize=1 << 16)
+def _distance(a: str, b: str) -> int:
+    return damerau_levenshtein(a, b)
 
 
 def damerau_levenshtein(a: str, b: str) -> int:

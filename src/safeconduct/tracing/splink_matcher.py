@@ -121,6 +121,23 @@ class SplinkMatcher:
         cands.sort(key=lambda c: (order[c.inquiry_id], -c.score, c.id))
         return cands
 
+    def explain(self, inquiries: Iterable[InquiryRow], *, threshold: float) -> list[dict[str, Any]]:
+        """Every compared pair scoring at least ``threshold``, with each comparison's level
+        (``gamma_*``), weight (``mw_*``, term frequencies apart in ``mw_tf_adj_*``) and both
+        records' columns (``*_l``, ``*_r``): what a calibration study needs."""
+        rows = list(inquiries)
+        if not rows or self._registry is None or self._registry_size == 0:
+            return []
+        table = self._engine.load(
+            f"inquiries_{next(self._batches)}", inquiry_columns(rows), role="inquiries"
+        )
+        linker = self._link_linker(table, len(rows), detailed=True)
+        predictions = linker.inference.predict(
+            threshold_match_probability=threshold, warning_mode="never"
+        )
+        records: list[dict[str, Any]] = predictions.as_record_list()
+        return records
+
     def close(self) -> None:
         """Release the engine."""
         self._engine.close()
@@ -128,11 +145,14 @@ class SplinkMatcher:
     def _prior(self) -> float:
         return PRIOR_SHARE_IN_REGISTRY / max(self._registry_size, MIN_POPULATION)
 
-    def _link_linker(self, inquiries: Any, count: int) -> Any:
+    def _link_linker(self, inquiries: Any, count: int, *, detailed: bool = False) -> Any:
         from splink import Linker
 
         model = copy.deepcopy(self._model)
         model["link_type"] = "link_only"
+        if detailed:
+            model["retain_matching_columns"] = True
+            model["retain_intermediate_calculation_columns"] = True
         model["probability_two_random_records_match"] = self._prior()
         linker = Linker([self._registry, inquiries], model, log_level=None)
         if self._train_em and count >= MIN_INQUIRIES_FOR_EM:

@@ -20,7 +20,6 @@ from typing import Any
 
 from safeconduct.tracing.predicates import (
     Expr,
-    Record,
     apart,
     both,
     differ,
@@ -57,10 +56,6 @@ class Level:
     def sql(self) -> str:
         """The level's Splink SQL condition."""
         return self.when.sql() if self.when is not None else "ELSE"
-
-    def holds(self, left: Record, right: Record) -> bool:
-        """Tell whether a pair of feature records falls in this level (ELSE always does)."""
-        return self.when is None or self.when(left, right)
 
     def as_dict(self, *, term_frequencies: bool) -> dict[str, Any]:
         """Return the Splink level dict."""
@@ -246,17 +241,27 @@ def comparison(name: str, *, term_frequencies: bool = True) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class BlockingRule:
-    """Equality on ``columns``, narrowed by an optional predicate.
+    """Equality on ``columns``, narrowed to pairs where each of ``missing_either`` is
+    unknown on at least one side.
 
     A column is a name, or a (left, right) pair for a rule that compares one
     column of a record with another column of its partner. ``keyspace`` names
     the blocking keys; two mirrored rules share one, so their keys coincide.
+    The narrowing is written as columns, not as any predicate, so that blocking
+    keys can carry it exactly (pairs.blocking_keys).
     """
 
     name: str
     columns: tuple[str | tuple[str, str], ...]
-    narrow: Expr | None = None
+    missing_either: tuple[str, ...] = ()
     keyspace: str = ""
+
+    @property
+    def narrow(self) -> Expr | None:
+        """The narrowing predicate, if any."""
+        if not self.missing_either:
+            return None
+        return both(*(missing(column) for column in self.missing_either))
 
     def pairs(self) -> tuple[tuple[str, str], ...]:
         """The (left, right) column of each equality."""
@@ -268,11 +273,6 @@ class BlockingRule:
         if self.narrow is not None:
             parts.append(self.narrow.sql("block"))
         return " AND ".join(parts)
-
-    def holds(self, left: Record, right: Record) -> bool:
-        """Tell whether the rule would compare two feature records."""
-        equal = all(left[a] is not None and left[a] == right[b] for a, b in self.pairs())
-        return equal and (self.narrow is None or self.narrow(left, right))
 
     def creator(self) -> Any:
         """The rule as Splink takes it."""
@@ -293,7 +293,7 @@ BLOCKING_RULES = (
     BlockingRule("names_year", ("sn_co", "gn_co", "dob_y")),
     BlockingRule("names_pat", ("sn_co", "gn_co", "pat_key")),
     # Both names agree, but the inquiry gives neither a year nor a patronymic.
-    BlockingRule("names_only", ("sn_co", "gn_co"), missing("dob_y") & missing("pat_key")),
+    BlockingRule("names_only", ("sn_co", "gn_co"), missing_either=("dob_y", "pat_key")),
     # A slip in the year: the day and month still hold.
     BlockingRule("names_day", ("sn_co", "gn_co", "dob_m", "dob_d")),
     BlockingRule("pair_year", ("pair_key", "dob_y")),
