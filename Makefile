@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
 
-.PHONY: demo test lint typecheck pytest bench-tracing bench-search bench-intake bench-duties bench-exchange bench-bureau bench-inquiries clean
+.PHONY: demo test lint typecheck pytest bench-audit bench-tracing bench-tracing-calibration bench-search bench-intake bench-duties bench-exchange bench-bureau bench-inquiries clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,16 @@ node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund
 	touch $@
 
+## bench-audit: audit verify over 1,000,000 entries, and from the last verified checkpoint, against the object-by-object walk (ARGS="--db postgresql+psycopg://...")
+bench-audit: $(VENV)/.dev-installed
+	$(BIN)/python bench/audit.py $(ARGS)
+
 bench-tracing: $(VENV)/.dev-installed
 	$(BIN)/python bench/tracing.py $(ARGS)
+
+## bench-tracing-calibration: top-1 F1 and confident false matches under each lever on the model, on the independent set (ARGS="--data DIR")
+bench-tracing-calibration: $(VENV)/.dev-installed
+	$(BIN)/python bench/tracing_calibration.py $(ARGS)
 
 bench-search: $(VENV)/.dev-installed
 	$(BIN)/python bench/search.py $(ARGS)

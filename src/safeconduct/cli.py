@@ -21,6 +21,7 @@ from safeconduct.accounts.models import Account
 from safeconduct.accounts.policy import Role
 from safeconduct.audit.actors import Actor
 from safeconduct.audit.service import AuditLog
+from safeconduct.commands.audit_verify import audit_verify
 from safeconduct.commands.bureau import bureau_app
 from safeconduct.commands.channel_keys import keys_rotate_channel
 from safeconduct.commands.channels import channels_app
@@ -309,22 +310,7 @@ def keys_rotate(
         console.print(f"retired {len(gone)} key-encryption keys")
 
 
-@audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
-    """Exit 0 when the audit log is intact; otherwise name the first bad entry and exit 1."""
-    from safeconduct.audit.service import verify
-
-    rt = _runtime(_settings(db))
-    with rt.sessions() as session:
-        keys = rt.audit_keys()
-        verdict = verify(session, keys[0], keys[1:])
-    if verdict.ok:
-        console.print(f"[green]audit log intact[/green]: {verdict.entries} entries")
-        return
-    console.print(f"[red]audit log damaged[/red]: {verdict.problem}")
-    if verdict.bad_seq is not None:
-        console.print(f"first bad entry: {verdict.bad_seq}")
-    raise typer.Exit(1)
+audit_app.command("verify")(audit_verify)
 
 
 @audit_app.command("checkpoint")

@@ -105,19 +105,22 @@ def is_sqlite(url: str) -> bool:
     return normalise_url(url).startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and serialised writers."""
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and serialised writers. A read-only
+    engine reads beside the writer instead of waiting for it (and cannot write)."""
     url = normalise_url(url)
     # Never put bound values (names, sealed bytes) into an exception message or a log line.
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
+        if read_only:
+            kwargs.setdefault("execution_options", {"postgresql_readonly": True})
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, read_only=read_only)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
@@ -131,13 +134,16 @@ def _configure_sqlite(engine: Engine) -> None:
         # Deleted rows are overwritten, not left in free pages: erasure and retention must
         # not leave a contact readable in the file.
         cursor.execute("PRAGMA secure_delete=ON")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at once, so two writers never read the
-        # same audit head and fork the chain; readers still run beside them (WAL).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # same audit head and fork the chain; readers still run beside them (WAL),
+        # on a snapshot taken at their first read.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def reclaim(engine: Engine, tables: tuple[str, ...]) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,7 +15,9 @@ from safeconduct.audit.actors import Actor
 from safeconduct.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from safeconduct.audit.policy import (
     GENESIS_HASH,
+    Anchor,
     EntryFields,
+    EntryRow,
     SignedMark,
     Verdict,
     check_chain,
@@ -24,9 +27,10 @@ from safeconduct.audit.policy import (
     encode_signature,
     entry_hash,
     head_message,
+    signed_checkpoints,
 )
 from safeconduct.audit.tags import AuditAction
-from safeconduct.db import today
+from safeconduct.db import make_engine, make_sessionmaker, today
 from safeconduct.security.signing import Signer
 
 HEAD_ID = 1
@@ -35,6 +39,42 @@ HEAD_ID = 1
 def _day_text() -> str:
     # The day only: see AuditEntry.at.
     return today().isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What one audit entry records: who did what to which subject, for what purpose."""
+
+    actor: Actor
+    tag: AuditAction
+    subject_id: str | None = None
+    purpose: str | None = None
+
+
+def _entry(seq: int, prev_hash: str, event: Event) -> AuditEntry:
+    fields = EntryFields(
+        seq=seq,
+        at=_day_text(),
+        actor=event.actor.name,
+        action=event.tag.value,
+        subject_type=event.tag.subject_type,
+        subject_id=event.subject_id,
+        purpose=event.purpose,
+        prev_hash=prev_hash,
+        credential=event.actor.credential,
+    )
+    return AuditEntry(
+        seq=fields.seq,
+        at=fields.at,
+        actor=fields.actor,
+        credential=fields.credential,
+        action=fields.action,
+        subject_type=fields.subject_type,
+        subject_id=fields.subject_id,
+        purpose=fields.purpose,
+        prev_hash=fields.prev_hash,
+        hash=entry_hash(fields),
+    )
 
 
 class AuditLog:
@@ -68,36 +108,26 @@ class AuditLog:
 
         The kind of record comes from the tag; the actor brings the credential it used.
         """
+        return self.record_all(session, [Event(actor, tag, subject_id, purpose)])[0]
+
+    def record_all(self, session: Session, events: Sequence[Event]) -> list[AuditEntry]:
+        """Append entries in order, in the caller's transaction, signing the head once: a
+        batch (the inbox taken in at once) pays for one lock and one signature."""
         head = self._locked_head(session)
-        fields = EntryFields(
-            seq=head.seq + 1,
-            at=_day_text(),
-            actor=actor.name,
-            action=tag.value,
-            subject_type=tag.subject_type,
-            subject_id=subject_id,
-            purpose=purpose,
-            prev_hash=head.hash,
-            credential=actor.credential,
-        )
-        entry = AuditEntry(
-            seq=fields.seq,
-            at=fields.at,
-            actor=fields.actor,
-            credential=fields.credential,
-            action=fields.action,
-            subject_type=fields.subject_type,
-            subject_id=subject_id,
-            purpose=purpose,
-            prev_hash=fields.prev_hash,
-            hash=entry_hash(fields),
-        )
-        session.add(entry)
-        self._sign_head(head, entry.seq, entry.hash)
-        if entry.seq % self.checkpoint_every == 0:
-            self._add_checkpoint(session, entry.seq, entry.hash)
+        seq, prev_hash = head.seq, head.hash
+        entries = []
+        for event in events:
+            seq += 1
+            entry = _entry(seq, prev_hash, event)
+            session.add(entry)
+            entries.append(entry)
+            prev_hash = entry.hash
+            if seq % self.checkpoint_every == 0:
+                self._add_checkpoint(session, seq, entry.hash)
+        if entries:
+            self._sign_head(head, seq, prev_hash)
         session.flush()
-        return entry
+        return entries
 
     def _sign_head(self, head: AuditHead, seq: int, entry_hash_: str) -> None:
         head.seq, head.hash = seq, entry_hash_
@@ -129,49 +159,136 @@ class AuditLog:
         return checkpoint
 
 
-def _entries(session: Session) -> Iterator[tuple[EntryFields, str]]:
-    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
-    for e in session.scalars(stmt):
-        yield (
-            EntryFields(
-                e.seq,
-                e.at,
-                e.actor,
-                e.action,
-                e.subject_type,
-                e.subject_id,
-                e.purpose,
-                e.prev_hash,
-                e.credential,
-            ),
-            e.hash,
-        )
+_ENTRY_COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.actor,
+    AuditEntry.action,
+    AuditEntry.subject_type,
+    AuditEntry.subject_id,
+    AuditEntry.purpose,
+    AuditEntry.prev_hash,
+    AuditEntry.credential,
+    AuditEntry.hash,
+)
+
+
+def _entries(session: Session, after: int, upto: int | None = None) -> Iterator[EntryRow]:
+    # Plain rows through the connection: a million entries are walked in seconds.
+    stmt = select(*_ENTRY_COLUMNS).where(AuditEntry.seq > after).order_by(AuditEntry.seq)
+    if upto is not None:
+        stmt = stmt.where(AuditEntry.seq <= upto)
+    result = session.connection().execution_options(yield_per=10_000).execute(stmt)
+    for part in result.partitions():
+        yield from part  # rows of _ENTRY_COLUMNS: EntryRows
+
+
+# How the chain is walked: (after, keep, since) -> the verdict, the hashes at `keep`, the
+# last hash (policy.check_chain over the entries after `after`).
+Walked = tuple[Verdict, dict[int, str], str]
+Walk = Callable[[int, set[int], Anchor | None], Walked]
+
+
+def _walk_in(session: Session) -> Walk:
+    def walk(
+        after: int, keep: set[int], since: Anchor | None
+    ) -> tuple[Verdict, dict[int, str], str]:
+        return check_chain(_entries(session, after), keep, since)
+
+    return walk
 
 
 def verify(
-    session: Session, public: Ed25519PublicKey, also: Sequence[Ed25519PublicKey] = ()
+    session: Session,
+    public: Ed25519PublicKey,
+    also: Sequence[Ed25519PublicKey] = (),
+    since: Anchor | None = None,
+    walk: Walk | None = None,
 ) -> Verdict:
     """Check every entry, the signed head and every checkpoint; name the first bad entry.
-    Checkpoints are the service key's; the head may also be signed by a key in `also`."""
-    marks = [
-        SignedMark(c.seq, c.head_hash, c.key_id, c.signature)
-        for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))
-    ]
-    verdict, hashes, last_hash = check_chain(_entries(session), {m.seq for m in marks})
+    Checkpoints are the service key's; the head may also be signed by a key in `also`.
+
+    With `since` (a checkpoint verified before), only what came after it is walked: its
+    entry must still carry the hash verified then. What lies before it is not read again,
+    so a full verification still belongs in the auditor's routine. `walk`: how to walk the
+    chain (default: in this session; see parallel_walk)."""
+    after = 0 if since is None else since.seq
+    if since is not None:
+        stored = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == since.seq))
+        if stored != since.hash:
+            altered = f"entry {since.seq} is not the one verified at that checkpoint before"
+            return Verdict(False, since.seq - 1, altered, since.seq)
+    stmt = select(AuditCheckpoint).where(AuditCheckpoint.seq > after).order_by(AuditCheckpoint.seq)
+    marks = [SignedMark(c.seq, c.head_hash, c.key_id, c.signature) for c in session.scalars(stmt)]
+    # Signatures are checked in a second thread while this one walks the chain: most of
+    # their time is spent outside the interpreter.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        signed = pool.submit(signed_checkpoints, marks, public)
+        walked = (walk or _walk_in(session))(after, {m.seq for m in marks}, since)
+        signatures = signed.result()
+    verdict, hashes, last_hash = walked
     if not verdict.ok:
         return verdict
-    head_row = session.get(AuditHead, HEAD_ID)
-    head = (
-        None
-        if head_row is None
-        else SignedMark(head_row.seq, head_row.hash, head_row.key_id, head_row.signature)
-    )
-    problem = check_head(verdict.entries, last_hash, head, public, also)
+    problem = check_head(verdict.entries, last_hash, _head(session), public, also)
     if problem is None:
-        problem = check_checkpoints(marks, hashes, public)
+        problem = check_checkpoints(marks, hashes, public, signatures)
     if problem is not None:
         return Verdict(False, verdict.entries, problem, verdict.entries + 1)
-    return verdict
+    anchor = Anchor(marks[-1].seq, marks[-1].hash) if marks else since
+    return Verdict(True, verdict.entries, anchor=anchor)
+
+
+def _head(session: Session) -> SignedMark | None:
+    row = session.get(AuditHead, HEAD_ID)
+    return None if row is None else SignedMark(row.seq, row.hash, row.key_id, row.signature)
+
+
+# Walking in several processes ---------------------------------------------------------
+
+
+def parallel_walk(db_url: str, workers: int, newest: int) -> Walk:
+    """Walk the chain in `workers` processes, each over its share of the entries up to
+    `newest` (the last share runs to the end): each anchors on the stored hash of the entry
+    before its share, which the share before checks, so together they check every link."""
+
+    def walk(
+        after: int, keep: set[int], since: Anchor | None
+    ) -> tuple[Verdict, dict[int, str], str]:
+        step = max(1, -(-(newest - after) // workers))
+        starts = list(range(after, max(newest, after + 1), step))[:workers]
+        ends: list[int | None] = [*starts[1:], None]
+        with ProcessPoolExecutor(max_workers=len(starts)) as pool:
+            parts = [
+                pool.submit(_walk_share, db_url, lo, hi, keep, since if lo == after else None)
+                for lo, hi in zip(starts, ends, strict=True)
+            ]
+            results = [p.result() for p in parts]
+        hashes: dict[int, str] = {}
+        for verdict, found, last_hash in results:
+            hashes.update(found)
+            if not verdict.ok:
+                return verdict, hashes, last_hash
+        return results[-1][0], hashes, results[-1][2]
+
+    return walk
+
+
+def _walk_share(
+    db_url: str, after: int, upto: int | None, keep: set[int], since: Anchor | None
+) -> Walked:
+    engine = make_engine(db_url, read_only=True)  # beside the writer, never waiting on it
+    try:
+        with make_sessionmaker(engine)() as session:
+            start = since
+            if start is None and after > 0:
+                stored = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == after))
+                if stored is None:
+                    return Verdict(False, after - 1, f"entry {after} is missing", after), {}, ""
+                start = Anchor(after, stored)
+            rows = _entries(session, after, upto)
+            return check_chain(rows, {k for k in keep if k > after}, start)
+    finally:
+        engine.dispose()
 
 
 _TAGS = frozenset(t.value for t in AuditAction)
