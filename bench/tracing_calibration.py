@@ -138,6 +138,27 @@ def _cells(pairs: list[Pair], truth: dict[str, str]) -> None:
         print(f"  {cell!s:16} false {n:4}   true {true[cell]:5}")
 
 
+def _kinds(pairs: list[Pair], truth: dict[str, str], kinds: dict[str, str]) -> None:
+    """Top-1 recall per kind of error, as shipped and with the prior that meets the false
+    match target: where F1 would have to be won back."""
+    print("\nTop-1 recall per kind of error: as shipped, and with prior odds / 4")
+    levers = [partial(_prior, 0.0), partial(_prior, 2.0)]
+    found = [_hits(pairs, truth, lever) for lever in levers]
+    counts = Counter(kinds[q] for q, t in truth.items() if t)
+    for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        shares = [sum(1 for q in hits if kinds[q] == kind) / n for hits in found]
+        print(f"  {kind:32} {n:6}  {shares[0]:6.3f}  {shares[1]:6.3f}")
+
+
+def _hits(pairs: list[Pair], truth: dict[str, str], lever: Lever) -> set[str]:
+    best: dict[str, tuple[float, str]] = {}
+    for pair in pairs:
+        weight = pair["weight"] + lever(pair)
+        if pair["inquiry"] not in best or weight > best[pair["inquiry"]][0]:
+            best[pair["inquiry"]] = (weight, pair["person"])
+    return {q for q, (w, p) in best.items() if w >= 0 and truth[q] == p}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, help="a folder with registry, inquiries, truth")
@@ -151,7 +172,9 @@ def main() -> None:
             cmd = [sys.executable, str(INDEPENDENT), "--out", str(folder), *sizes]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         with (folder / "truth.csv").open(encoding="utf-8") as f:
-            truth = {r["inquiry_id"]: r["truth"] for r in csv.DictReader(f)}
+            rows = list(csv.DictReader(f))
+        truth = {r["inquiry_id"]: r["truth"] for r in rows}
+        kinds = {r["inquiry_id"]: r["tag"] for r in rows}
         pairs = _explain(folder)
     print(f"{len(pairs):,} compared pairs down to {LOWEST}; targets: F1 >= 0.96, "
           f"recall@5 >= 0.97, confident false <= 0.5%")  # fmt: skip
@@ -160,6 +183,7 @@ def main() -> None:
         f1, at_five, false = _metrics(pairs, truth, lever)
         print(f"{label:48} {f1:9.4f} {at_five:9.4f} {100 * false:11.2f}%")
     _cells(pairs, truth)
+    _kinds(pairs, truth, kinds)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ JSON_INSIDE = {
     "channels/outbox.py": "sealed outbox message body",
     # The canonical form an audit entry's hash chains over.
     "audit/policy.py": "what the audit hash chain hashes",
+    # The auditor's own note of the newest checkpoint verified: an entry number and a hash.
+    "commands/audit_verify.py:write_anchor": "a checkpoint's number and hash, no person",
     # The keyring seals JSON values.
     "security/service.py": "plaintext handed to the keyring to seal",
     # A person's revision history column (stored, shown only inside).
