@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from safeconduct import migrate
 from safeconduct.audit.actors import Actor
 from safeconduct.config import Settings
-from safeconduct.db import today
+from safeconduct.db import is_sqlite, reclaim, today
 from safeconduct.inquiries import matching
 from safeconduct.inquiries import service as inquiries
 from safeconduct.inquiries.models import Inquiry as InquiryRow
@@ -84,6 +84,17 @@ def bench_runtime(db_url: str | None) -> Iterator[Runtime]:
             yield rt
         finally:
             rt.close()
+
+
+def settle(rt: Runtime) -> None:
+    """The store as it stands after a while in service rather than just after a bulk load:
+    on SQLite the write-ahead log checkpointed and emptied, on PostgreSQL the tables
+    analysed (the planner knows their sizes)."""
+    if is_sqlite(str(rt.engine.url)):
+        reclaim(rt.engine, ())
+        return
+    with rt.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
 
 
 def index_secret(rt: Runtime) -> bytes:
