@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Date, DateTime, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
@@ -98,6 +98,17 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+T = TypeVar("T")
+# Values per IN (...) list: well under every database's limit on bound parameters.
+IN_LIST = 500
+
+
+def in_chunks(items: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size`, one IN (...) list each."""
+    for at in range(0, len(items), size):
+        yield items[at : at + size]
 
 
 def is_sqlite(url: str) -> bool:

@@ -52,6 +52,12 @@ def _tamper(rt: Runtime, change: Callable[[Session], object]) -> None:
         change(s)
 
 
+def _edit(seq: int, **values: str) -> Callable[[Session], object]:
+    """A change to one entry's stored columns (its actor, unless told)."""
+    values = values or {"actor": "someone else"}
+    return lambda s: s.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(**values))
+
+
 def test_an_intact_log_verifies(rt: Runtime, settings: Settings) -> None:
     add_custody(rt, add_person(rt))
     _fill(rt)
@@ -67,12 +73,7 @@ def test_an_empty_log_verifies(settings: Settings, rt: Runtime) -> None:
 @pytest.mark.parametrize("seq", [1, 13, ENTRIES])
 def test_a_single_edited_row_fails(rt: Runtime, settings: Settings, seq: int) -> None:
     _fill(rt)
-    _tamper(
-        rt,
-        lambda s: s.execute(
-            update(AuditEntry).where(AuditEntry.seq == seq).values(actor="someone else")
-        ),
-    )
+    _tamper(rt, _edit(seq))
     code, output = verify_cli(settings)
     assert code == 1
     assert f"entry {seq} was altered" in output

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from safeconduct.audit import service
 from safeconduct.audit.models import AuditEntry
 from safeconduct.audit.policy import Verdict
 from safeconduct.runtime import Runtime
-from tests.audit.test_verify import _fill, _tamper
+from tests.audit.test_verify import _edit, _fill, _tamper
 
 ENTRIES = 40  # checkpoints every 10 in tests; three shares meet after entries 14 and 27
 
@@ -33,10 +33,6 @@ def test_an_intact_log_verifies_in_shares(rt: Runtime) -> None:
     assert verdict.entries == ENTRIES
     assert verdict.anchor is not None
     assert verdict.anchor.seq == ENTRIES
-
-
-def _edit(seq: int) -> Callable[[Session], object]:
-    return lambda s: s.execute(update(AuditEntry).where(AuditEntry.seq == seq).values(actor="x"))
 
 
 def _drop(seq: int) -> Callable[[Session], object]:

@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import update
 from typer.testing import CliRunner
 
 from safeconduct.audit import service
-from safeconduct.audit.models import AuditEntry
 from safeconduct.cli import app
 from safeconduct.config import Settings
 from safeconduct.runtime import Runtime
-from tests.audit.test_verify import ENTRIES, _env, _fill, _tamper
+from tests.audit.test_verify import ENTRIES, _edit, _env, _fill, _tamper
 
 
 def _verify(settings: Settings, *args: str) -> tuple[int, str]:
@@ -48,8 +46,7 @@ def test_tampering_after_the_checkpoint_is_found(
 ) -> None:
     state = tmp_path / "verified.json"
     _full_then_more(rt, settings, state)
-    _tamper(rt, lambda s: s.execute(
-        update(AuditEntry).where(AuditEntry.seq == 27).values(purpose="fields: none")))  # fmt: skip
+    _tamper(rt, _edit(27))
     code, output = _verify(settings, "--since-checkpoint", "--state", str(state))
     assert code == 1
     assert "first bad entry: 27" in output
@@ -61,8 +58,7 @@ def test_a_rewritten_checkpoint_entry_is_found(
 ) -> None:
     state = tmp_path / "verified.json"
     _full_then_more(rt, settings, state)
-    _tamper(rt, lambda s: s.execute(
-        update(AuditEntry).where(AuditEntry.seq == 20).values(hash="f" * 64)))  # fmt: skip
+    _tamper(rt, _edit(20, hash="f" * 64))
     code, output = _verify(settings, "--since-checkpoint", "--state", str(state))
     assert code == 1
     assert "entry 20 is not the one verified" in output
@@ -73,8 +69,7 @@ def test_what_came_before_is_for_the_full_run(
 ) -> None:
     state = tmp_path / "verified.json"
     _full_then_more(rt, settings, state)
-    _tamper(rt, lambda s: s.execute(
-        update(AuditEntry).where(AuditEntry.seq == 5).values(purpose="fields: none")))  # fmt: skip
+    _tamper(rt, _edit(5))
     # Not read again since the checkpoint (the reason a full run stays in the routine)...
     assert _verify(settings, "--since-checkpoint", "--state", str(state))[0] == 0
     # ...and found by the full run.

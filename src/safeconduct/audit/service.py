@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -63,18 +63,8 @@ def _entry(seq: int, prev_hash: str, event: Event) -> AuditEntry:
         prev_hash=prev_hash,
         credential=event.actor.credential,
     )
-    return AuditEntry(
-        seq=fields.seq,
-        at=fields.at,
-        actor=fields.actor,
-        credential=fields.credential,
-        action=fields.action,
-        subject_type=fields.subject_type,
-        subject_id=fields.subject_id,
-        purpose=fields.purpose,
-        prev_hash=fields.prev_hash,
-        hash=entry_hash(fields),
-    )
+    # The entry's columns are the fields its hash covers, and the hash.
+    return AuditEntry(**asdict(fields), hash=entry_hash(fields))
 
 
 class AuditLog:
@@ -190,9 +180,7 @@ Walk = Callable[[int, set[int], Anchor | None], Walked]
 
 
 def _walk_in(session: Session) -> Walk:
-    def walk(
-        after: int, keep: set[int], since: Anchor | None
-    ) -> tuple[Verdict, dict[int, str], str]:
+    def walk(after: int, keep: set[int], since: Anchor | None) -> Walked:
         return check_chain(_entries(session, after), keep, since)
 
     return walk
@@ -213,11 +201,9 @@ def verify(
     so a full verification still belongs in the auditor's routine. `walk`: how to walk the
     chain (default: in this session; see parallel_walk)."""
     after = 0 if since is None else since.seq
-    if since is not None:
-        stored = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == since.seq))
-        if stored != since.hash:
-            altered = f"entry {since.seq} is not the one verified at that checkpoint before"
-            return Verdict(False, since.seq - 1, altered, since.seq)
+    if since is not None and _stored_hash(session, since.seq) != since.hash:
+        altered = f"entry {since.seq} is not the one verified at that checkpoint before"
+        return Verdict(False, since.seq - 1, altered, since.seq)
     stmt = select(AuditCheckpoint).where(AuditCheckpoint.seq > after).order_by(AuditCheckpoint.seq)
     marks = [SignedMark(c.seq, c.head_hash, c.key_id, c.signature) for c in session.scalars(stmt)]
     # Signatures are checked in a second thread while this one walks the chain: most of
@@ -238,6 +224,10 @@ def verify(
     return Verdict(True, verdict.entries, anchor=anchor)
 
 
+def _stored_hash(session: Session, seq: int) -> str | None:
+    return session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
+
+
 def _head(session: Session) -> SignedMark | None:
     row = session.get(AuditHead, HEAD_ID)
     return None if row is None else SignedMark(row.seq, row.hash, row.key_id, row.signature)
@@ -251,9 +241,7 @@ def parallel_walk(db_url: str, workers: int, newest: int) -> Walk:
     `newest` (the last share runs to the end): each anchors on the stored hash of the entry
     before its share, which the share before checks, so together they check every link."""
 
-    def walk(
-        after: int, keep: set[int], since: Anchor | None
-    ) -> tuple[Verdict, dict[int, str], str]:
+    def walk(after: int, keep: set[int], since: Anchor | None) -> Walked:
         step = max(1, -(-(newest - after) // workers))
         starts = list(range(after, max(newest, after + 1), step))[:workers]
         ends: list[int | None] = [*starts[1:], None]
@@ -281,12 +269,11 @@ def _walk_share(
         with make_sessionmaker(engine)() as session:
             start = since
             if start is None and after > 0:
-                stored = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == after))
+                stored = _stored_hash(session, after)
                 if stored is None:
                     return Verdict(False, after - 1, f"entry {after} is missing", after), {}, ""
                 start = Anchor(after, stored)
-            rows = _entries(session, after, upto)
-            return check_chain(rows, {k for k in keep if k > after}, start)
+            return check_chain(_entries(session, after, upto), keep, start)
     finally:
         engine.dispose()
 

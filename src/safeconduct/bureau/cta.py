@@ -16,7 +16,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,7 +34,7 @@ from safeconduct.bureau import gate, transmissions
 from safeconduct.bureau.models import CtaBatch, CtaRecord, Recipient
 from safeconduct.custody.models import Custody, CustodyEvent
 from safeconduct.custody.policy import FINAL
-from safeconduct.db import new_id, today
+from safeconduct.db import in_chunks, new_id, today
 from safeconduct.people import family
 from safeconduct.people.models import Person
 from safeconduct.people.service import person_owner
@@ -51,8 +51,6 @@ TABLE = CtaRecord.__tablename__
 # ciphertext's length. A record the size cannot hold (only names hundreds of characters
 # long, of control or 4-byte characters, come near) takes the next multiple of it.
 RECORD_BYTES = 8192
-# People read and sealed per round trip: bounded IN lists on both databases.
-CHUNK = 500
 # Up to this many custodies, their duty marks are refreshed one by one, as the treatment
 # service does; beyond it, in three statements for the whole batch.
 FEW = 50
@@ -97,11 +95,6 @@ class _Plan:
     decision: policy.Decision
     open_custody: bool
     since: date
-
-
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
-    for at in range(0, len(items), size):
-        yield items[at : at + size]
 
 
 def _lock(session: Session) -> None:
@@ -281,7 +274,7 @@ def make_batch(
     day = today()
     plans: list[_Plan] = []
     with session.no_autoflush:
-        for chunk in _chunks(_candidates(session, last.made_on if last else None)):
+        for chunk in in_chunks(_candidates(session, last.made_on if last else None)):
             plans += _plans(session, keyring, chunk)
     if not plans:
         return None

@@ -30,7 +30,7 @@ from safeconduct.audit.service import AuditLog
 from safeconduct.audit.tags import AuditAction
 from safeconduct.channels.models import Ticket, TicketKind
 from safeconduct.channels.policy import FieldError
-from safeconduct.db import new_id, today
+from safeconduct.db import in_chunks, new_id, today
 from safeconduct.inquiries import service
 from safeconduct.inquiries.exchange_formats import (
     MAX_FIELD,
@@ -221,9 +221,8 @@ def import_records(
 
 def _imported_before(session: Session, indexes: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for at in range(0, len(indexes), 500):  # under every database's parameter limit
-        chunk = list(indexes[at : at + 500])
-        stmt = select(Inquiry.contact_index).where(Inquiry.contact_index.in_(chunk))
+    for part in in_chunks(indexes):
+        stmt = select(Inquiry.contact_index).where(Inquiry.contact_index.in_(part))
         found.update(i for i in session.scalars(stmt) if i is not None)
     return found
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from safeconduct.db import in_chunks as _chunks
 from safeconduct.db import new_id, today
 from safeconduct.inquiries.models import (
     Inquiry,
@@ -35,8 +36,6 @@ from safeconduct.tracing.matcher import CANDIDATE_THRESHOLD, CANDIDATE_TOP_K
 from safeconduct.tracing.splink_matcher import MIN_POPULATION, PRIOR_SHARE_IN_REGISTRY
 
 INDEX_SECRET = "tracing-index"  # noqa: S105 - the name of a secret, not one
-# Rows per IN (...) list: well under every database's parameter limit.
-CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +77,14 @@ def _secret(session: Session, keyring: Keyring) -> bytes:
     return keyring.service_secret(session, INDEX_SECRET)
 
 
+def blind_key(secret: bytes, key: str) -> str:
+    """The stored form of a blocking key."""
+    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()
+
+
 def blind(secret: bytes, keys: Iterable[str]) -> list[str]:
     """The stored form of blocking keys."""
-    return sorted({hmac.new(secret, k.encode(), hashlib.sha256).hexdigest() for k in keys})
+    return sorted({blind_key(secret, k) for k in keys})
 
 
 # The registry's size sets the prior, an order of magnitude: counting a million rows for
@@ -107,11 +111,6 @@ def _best(
     return kept[:CANDIDATE_TOP_K]
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
-
-
 # New inquiries against the registry ---------------------------------------------------
 
 
@@ -134,18 +133,13 @@ def index_inquiries(
     spaces = {q: _blinded_spaces(secret, r, "inquiry") for q, r in records.items()}
     for part in _chunks(sorted(records)):
         session.execute(delete(InquiryKey).where(InquiryKey.inquiry_id.in_(part)))
-        current = update(Inquiry).where(Inquiry.id.in_(part))
-        session.execute(current.values(keys_version=pairs.KEYS_VERSION))
     rows = [{"inquiry_id": q, "key": k} for q, keys in spaces.items() for k in sorted(keys)]
     if rows:
         session.execute(insert(InquiryKey), rows)
     holders, people = _people_sharing(session, sorted({k for ks in spaces.values() for k in ks}))
     p, found = prior(session), []
     for q, record in records.items():
-        shared: dict[str, set[str]] = {}
-        for key, space in spaces[q].items():
-            for person_id in holders.get(key, ()):
-                shared.setdefault(person_id, set()).add(space)
+        shared = _shared_spaces(spaces[q], holders)
         others = (
             people[pid] for pid, via in shared.items() if pairs.blocked(record, people[pid], via)
         )
@@ -159,7 +153,19 @@ def _blinded_spaces(
     """A record's blinded keys, each with the keyspace (blocking rule) it stands for: only
     the rules whose keys two records share can bring them together."""
     keys = pairs.blocking_keys(record, side=side)
-    return {blind(secret, [k])[0]: pairs.keyspace(k) for k in keys}
+    return {blind_key(secret, k): pairs.keyspace(k) for k in keys}
+
+
+def _shared_spaces(
+    spaces: Mapping[str, str], holders: Mapping[str, Iterable[str]]
+) -> dict[str, set[str]]:
+    """Each holder of one of a record's keys (`holders`: key -> holders), with the keyspaces
+    of the keys the two share."""
+    shared: dict[str, set[str]] = {}
+    for key, space in spaces.items():
+        for holder in holders.get(key, ()):
+            shared.setdefault(holder, set()).add(space)
+    return shared
 
 
 def _people_sharing(
@@ -213,6 +219,13 @@ def _propose(session: Session, found: Sequence[Found]) -> list[Found]:
             flag = update(Inquiry).where(Inquiry.id.in_(part)).values(new_candidates=True)
             session.execute(flag)
     return fresh
+
+
+def mark_rekeyed(session: Session, inquiry_ids: Sequence[str]) -> None:
+    """Record that these inquiries' keys follow the current scheme (new ones are made so)."""
+    for part in _chunks(inquiry_ids):
+        stmt = update(Inquiry).where(Inquiry.id.in_(part))
+        session.execute(stmt.values(keys_version=pairs.KEYS_VERSION))
 
 
 def stale_inquiries(session: Session, limit: int) -> list[str]:
@@ -308,10 +321,7 @@ def _match_people(
     p = prior(session)
     found: list[Found] = []
     for person, record, keys in changed:
-        shared: dict[str, set[str]] = {}
-        for key, space in keys.items():
-            for q in by_key.get(key, ()):
-                shared.setdefault(q, set()).add(space)
+        shared = _shared_spaces(keys, by_key)
         for q in sorted(shared):
             if q not in records or not pairs.blocked(records[q], record, shared[q]):
                 continue

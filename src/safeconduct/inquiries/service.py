@@ -26,7 +26,7 @@ from safeconduct.channels import service as channels
 from safeconduct.channels import telegram
 from safeconduct.channels.models import Ticket, TicketKind
 from safeconduct.custody.models import Custody
-from safeconduct.db import new_id, today, utcnow
+from safeconduct.db import in_chunks, new_id, today, utcnow
 from safeconduct.inquiries import comparison, matching
 from safeconduct.inquiries.models import (
     CandidateStatus,
@@ -144,7 +144,7 @@ def _sealed(sealer: OwnerSeal, arrival: Arrival) -> Inquiry:
         channel=arrival.channel.value,
         contact_index=arrival.contact_index,
         imported=arrival.imported,
-        keys_version=pairs.KEYS_VERSION,  # take_in indexes it at once
+        keys_version=pairs.KEYS_VERSION,  # take_in keys it at once, by the current scheme
         sought=sealer.seal_json(field=FieldRef(TABLE, "sought", ticket.id),
                                 value=_fields_json(fields, SOUGHT), size=SOUGHT_BYTES),
         inquirer=sealer.seal_json(field=FieldRef(TABLE, "inquirer", ticket.id),
@@ -182,9 +182,8 @@ def ingest(
 
 def _tickets(session: Session, ids: Sequence[str]) -> dict[str, Ticket]:
     found: dict[str, Ticket] = {}
-    for at in range(0, len(ids), matching.CHUNK):
-        stmt = select(Ticket).where(Ticket.id.in_(ids[at : at + matching.CHUNK]))
-        found.update((t.id, t) for t in session.scalars(stmt))
+    for part in in_chunks(ids):
+        found.update((t.id, t) for t in session.scalars(select(Ticket).where(Ticket.id.in_(part))))
     return found
 
 
@@ -274,6 +273,7 @@ def index_registrations(session: Session, *, keyring: Keyring, limit: int = 2000
         return report.proposed
     rekeyed = matching.index_inquiries(session, keyring=keyring,
                                        sought=open_sought(session, keyring, stale))  # fmt: skip
+    matching.mark_rekeyed(session, stale)
     return report.proposed + len(rekeyed)
 
 

@@ -14,14 +14,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeconduct.db import today
+from safeconduct.db import in_chunks, today
 from safeconduct.security.keys import KeyProvider, KeyProviderError, new_key
 from safeconduct.security.models import DataKey
 from safeconduct.security.sealing import FieldRef, Sealed, SealError, open_bytes, seal_bytes
 
 _WRAP_NONCE = 12
-# Owners per IN (...) list: well under every database's parameter limit.
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +101,8 @@ class Keyring:
         found: dict[KeyOwner, OwnerSeal] = {}
         for kind in sorted({o.kind for o in owners}):
             ids = sorted({o.id for o in owners if o.kind == kind})
-            for at in range(0, len(ids), _CHUNK):
-                stmt = select(DataKey).where(
-                    DataKey.owner_type == kind, DataKey.owner_id.in_(ids[at : at + _CHUNK])
-                )
+            for part in in_chunks(ids):
+                stmt = select(DataKey).where(DataKey.owner_type == kind, DataKey.owner_id.in_(part))
                 for key in session.scalars(stmt):
                     found[KeyOwner(kind, key.owner_id)] = OwnerSeal(
                         uuid.UUID(key.id), self._unwrap(key)
